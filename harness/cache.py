@@ -1,0 +1,104 @@
+"""The artifact cache: encoder outputs, tokenised inputs, pre-trained and teacher checkpoints.
+
+Content-addressed: an entry's key is the hash of a JSON description of everything that
+determines it (dataset, component names, parameters and versions, seed). An entry is a folder
+holding ``payload.pt`` (tensors, or dicts and lists of them) and ``meta.json`` (the description
+and the payload's sha256). It is built in a temporary folder and renamed into place, under a
+file lock so that concurrent runs build it once. An entry whose payload does not match its
+recorded hash is never trusted: it is moved aside and rebuilt. Payloads load with
+``torch.load(weights_only=True)``: nothing is unpickled as an arbitrary object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from filelock import FileLock
+
+from harness.atomic import TEMP_PREFIX, sweep_stale_temporaries, write_json_atomic
+
+PAYLOAD = "payload.pt"
+META = "meta.json"
+
+
+def cache_key(description: dict[str, Any]) -> str:
+    canonical = json.dumps(description, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+class ArtifactCache:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        sweep_stale_temporaries(self.root)
+
+    def entry_dir(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def _lock(self, key: str) -> FileLock:
+        locks = self.root / "locks"
+        locks.mkdir(exist_ok=True)
+        return FileLock(str(locks / f"{key}.lock"))
+
+    def get(self, description: dict[str, Any]) -> Any | None:
+        """The cached payload, or None when absent or not trustworthy."""
+        key = cache_key(description)
+        with self._lock(key):
+            return self._read(key)
+
+    def get_or_build(self, description: dict[str, Any], build: Callable[[], Any]) -> Any:
+        """The cached payload; built (once, even across processes) when missing."""
+        key = cache_key(description)
+        with self._lock(key):
+            payload = self._read(key)
+            if payload is None:
+                payload = build()
+                self._write(key, description, payload)
+            return payload
+
+    def _read(self, key: str) -> Any | None:
+        import torch
+
+        entry = self.entry_dir(key)
+        if not entry.is_dir():
+            return None
+        try:
+            meta = json.loads((entry / META).read_text())
+            data = (entry / PAYLOAD).read_bytes()
+            if hashlib.sha256(data).hexdigest() != meta["sha256"]:
+                raise ValueError("payload does not match its recorded sha256")
+            return torch.load(io.BytesIO(data), weights_only=True)
+        except (OSError, ValueError, KeyError, RuntimeError, json.JSONDecodeError):
+            self._quarantine(entry)
+            return None
+
+    def _write(self, key: str, description: dict[str, Any], payload: Any) -> None:
+        import torch
+
+        buffer = io.BytesIO()
+        torch.save(payload, buffer)
+        data = buffer.getvalue()
+        entry = self.entry_dir(key)
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        temp = entry.parent / f"{TEMP_PREFIX}{os.getpid()}-{key}"
+        shutil.rmtree(temp, ignore_errors=True)
+        temp.mkdir()
+        (temp / PAYLOAD).write_bytes(data)
+        meta = {"description": description, "sha256": hashlib.sha256(data).hexdigest(), "created": time.time()}
+        write_json_atomic(temp / META, meta)
+        for path in (temp / PAYLOAD, temp / META):
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+        os.rename(temp, entry)
+
+    def _quarantine(self, entry: Path) -> None:
+        corrupt = self.root / "corrupt"
+        corrupt.mkdir(exist_ok=True)
+        os.rename(entry, corrupt / f"{entry.name}-{int(time.time() * 1000)}")

@@ -1,0 +1,258 @@
+"""The ``harness`` command line. Imports stay cheap here: torch is imported only where a cell
+runs, so ``harness --help``, ``harness list`` and ``harness plugins`` never load it.
+
+Exit codes: 0 success, 1 some cells failed, 2 invalid input (nothing run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED_CELLS, EXIT_INVALID = 0, 1, 2
+DEFAULT_RESULTS = "results"
+DEFAULT_LEADERBOARDS = "leaderboards"
+
+
+class InvalidInput(Exception):
+    """Bad input from the user: reported in one message, exit code 2."""
+
+
+def _plugin_options() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument("--plugin", action="append", default=[], metavar="FILE", help="load a local plugin file (repeatable)")
+    parent.add_argument("--strict-plugins", action="store_true", help="fail when a plugin cannot be loaded")
+    return parent
+
+
+def build_parser() -> argparse.ArgumentParser:
+    plugin_options = _plugin_options()
+    parser = argparse.ArgumentParser(prog="harness", description="Benchmark harness for graph learning: run grids, rank results on OGB-style leaderboards.")
+    from harness import __version__
+
+    parser.add_argument("--version", action="version", version=f"harness {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    run = commands.add_parser("run", parents=[plugin_options], help="run a grid and write one record per cell")
+    run.add_argument("--grid", required=True, metavar="FILE", help="grid YAML file")
+    run.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR")
+    run.add_argument("--data-root", default=None, metavar="DIR", help="datasets folder (default: $HARNESS_DATA_ROOT, else ./data)")
+    run.add_argument("--cache-dir", default=None, metavar="DIR", help="artifact cache (default: $HARNESS_CACHE_DIR, else ~/.cache/harness)")
+    run.add_argument("--leaderboard-dir", default=DEFAULT_LEADERBOARDS, metavar="DIR", help="where tables are rendered after the run")
+    run.add_argument("--submissions", default=None, metavar="DIR", help="submitted entries (default: leaderboards/submissions)")
+    run.add_argument("--executor", default="local", metavar="NAME", help="execution back-end (see `harness list executors`)")
+    run.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes, for executors that take them")
+    run.add_argument("--retry-failed", action="store_true", help="re-run cells whose record says failed or timeout")
+    run.add_argument("--fail-fast", action="store_true", help="stop at the first failed cell")
+    run.add_argument("--isolate", action="store_true", help="run each cell in its own process")
+    run.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="time limit per cell")
+    run.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, or auto")
+
+    board = commands.add_parser("leaderboard", parents=[plugin_options], help="render OGB-style tables from records and submissions")
+    board.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR")
+    board.add_argument("--out", default=DEFAULT_LEADERBOARDS, metavar="DIR")
+    board.add_argument("--submissions", default=None, metavar="DIR", help="submitted entries (default: leaderboards/submissions)")
+
+    compare = commands.add_parser("compare", parents=[plugin_options], help="this project's rows beside submitted ones")
+    compare.add_argument("--dataset", required=True)
+    compare.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR")
+    compare.add_argument("--submissions", default=None, metavar="DIR")
+
+    listing = commands.add_parser("list", parents=[plugin_options], help="list components with their parameters")
+    listing.add_argument("kind", nargs="?", choices=["datasets", "encoders", "backbones", "methods", "executors"])
+
+    commands.add_parser("plugins", parents=[plugin_options], help="list installed plugins and what they provide")
+
+    plot = commands.add_parser("plot", parents=[plugin_options], help="write PNG learning curves and leaderboard charts")
+    plot.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR")
+    plot.add_argument("--out", default=str(Path(DEFAULT_LEADERBOARDS) / "plots"), metavar="DIR")
+    plot.add_argument("--dataset", action="append", default=None, help="only this dataset (repeatable)")
+    plot.add_argument("--submissions", default=None, metavar="DIR")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from harness.plugins import PluginError
+
+    try:
+        return COMMANDS[args.command](args)
+    except (InvalidInput, PluginError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _registry(args):
+    from harness.registry import load_registry
+
+    plugins, registry = load_registry(args.plugin, strict=args.strict_plugins)
+    for failure in plugins.failed:
+        print(f"warning: plugin {failure.name} ({failure.distribution}) was skipped: {failure.error}", file=sys.stderr)
+    for problem in registry.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return plugins, registry
+
+
+def _submissions_dir(args) -> str:
+    return args.submissions or str(Path(DEFAULT_LEADERBOARDS) / "submissions")
+
+
+def cmd_run(args) -> int:
+    from harness.grid import GridError, load_grid
+    from harness.progress import Progress
+    from harness.runner import PreflightError, preflight, run_grid
+    from harness.settings import RunSettings, default_cache_dir, default_data_root
+
+    if args.timeout is not None and args.timeout <= 0:
+        raise InvalidInput(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    plugins, registry = _registry(args)
+    try:
+        grid = load_grid(args.grid, registry)
+    except GridError as error:
+        raise InvalidInput(str(error)) from None
+    executor = _executor(registry, args)
+    settings = RunSettings(
+        results_dir=args.results_dir,
+        data_root=args.data_root or default_data_root(),
+        cache_dir=args.cache_dir or default_cache_dir(),
+        timeout=args.timeout,
+        isolate=args.isolate,
+        plugin_files=tuple(str(Path(p).resolve()) for p in args.plugin),
+        device=args.device,
+    )
+    try:
+        preflight(grid, registry, settings)
+    except PreflightError as error:
+        raise InvalidInput(f"grid {args.grid} cannot run here (nothing was run):\n{error}") from None
+    print(f"grid {grid.name}: {len(grid.cells)} cell(s), {len(grid.dropped)} combination(s) dropped")
+    plugins.register_observer(Progress(total=len(grid.cells)), "harness.progress")
+    summary = run_grid(grid, settings, plugins, registry, executor, args.retry_failed, args.fail_fast)
+    print(f"ran {summary.ran} cell(s): {summary.complete} complete, {summary.failed} failed")
+    print(f"records: {Path(settings.results_dir).resolve()}")
+    boards = _render_leaderboards(settings.results_dir, args.leaderboard_dir, _submissions_dir(args), summary.datasets)
+    for path in boards:
+        print(f"leaderboard: {path}")
+    return summary.exit_code
+
+
+def _executor(registry, args):
+    if args.executor not in registry.components["executor"]:
+        from harness.grid import _suggest
+
+        raise InvalidInput(f"unknown executor {args.executor!r}; {_suggest(args.executor, registry.names('executor'))}")
+    component = registry.get("executor", args.executor)
+    params = {}
+    if args.workers is not None:
+        if not component.param("workers"):
+            raise InvalidInput(f"executor {args.executor!r} takes no --workers")
+        if args.workers < 0:
+            raise InvalidInput(f"--workers must be at least 0, got {args.workers}")
+        params["workers"] = args.workers
+    return component.load()(**params)
+
+
+def _render_leaderboards(results_dir, out_dir, submissions_dir, datasets=None) -> list[Path]:
+    from harness.leaderboard import build_tables, render
+    from harness.store import ResultStore
+    from harness.submissions import SubmissionError
+
+    try:
+        tables = build_tables(ResultStore(results_dir).records(), submissions_dir, datasets)
+    except SubmissionError as error:
+        raise InvalidInput(str(error)) from None
+    return [render(dataset, metric, higher, rows, out_dir)[0] for dataset, (metric, higher, rows) in tables.items()]
+
+
+def cmd_leaderboard(args) -> int:
+    if not Path(args.results_dir).is_dir():
+        raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
+    for path in _render_leaderboards(args.results_dir, args.out, _submissions_dir(args)):
+        print(f"leaderboard: {path}")
+    return EXIT_OK
+
+
+def cmd_compare(args) -> int:
+    from tabulate import tabulate
+
+    from harness.compare import comparison_table
+    from harness.leaderboard import build_tables
+    from harness.store import ResultStore
+
+    tables = build_tables(ResultStore(args.results_dir).records(), _submissions_dir(args), [args.dataset])
+    if args.dataset not in tables:
+        raise InvalidInput(f"no records or submissions for dataset {args.dataset!r} in {args.results_dir!r}")
+    metric, higher, rows = tables[args.dataset]
+    headers, table = comparison_table(rows, higher)
+    if not table:
+        raise InvalidInput(f"no records of this project for dataset {args.dataset!r} in {args.results_dir!r}")
+    print(f"{args.dataset}: test {metric}, Δ = ours − submitted; Welch's t-test (*** p<0.001, ** p<0.01, * p<0.05, n.s.)")
+    print(tabulate(table, headers=headers, tablefmt="github", disable_numparse=True))
+    return EXIT_OK
+
+
+def cmd_list(args) -> int:
+    from harness.components import KINDS
+
+    _, registry = _registry(args)
+    kinds = [args.kind[:-1]] if args.kind else list(KINDS)
+    for kind in kinds:
+        print(f"{kind}s:")
+        for name in registry.names(kind):
+            component = registry.get(kind, name)
+            print(f"  {name} (v{component.version}, from {registry.owners[(kind, name)]}): {component.doc}")
+            if kind == "dataset":
+                meta = ", ".join(f"{k}={v}" for k, v in component.metadata.items())
+                print(f"      task: {component.task_type}{'; ' + meta if meta else ''}")
+            elif kind != "executor" and component.task_types != _all_types():
+                print(f"      supports: {', '.join(sorted(component.task_types))}")
+            if component.needs:
+                print(f"      needs: {', '.join(sorted(component.needs))}")
+            for param in component.params:
+                choices = f" one of {list(param.choices)};" if param.choices else ""
+                print(f"      --{param.name}: {param.type} = {param.default!r};{choices} {param.doc}")
+    return EXIT_OK
+
+
+def _all_types():
+    from harness.components import TaskType
+
+    return TaskType.ALL
+
+
+def cmd_plugins(args) -> int:
+    plugins, registry = _registry(args)
+    for info in plugins.loaded:
+        print(f"{info.name}: {info.distribution} {info.version}")
+        print(f"    file: {info.file}")
+        print(f"    provides: {', '.join(info.components) or '(observers only)'}")
+    for info in plugins.failed:
+        print(f"{info.name}: {info.distribution} {info.version} FAILED TO LOAD")
+        print(f"    file: {info.file}")
+        print(f"    error: {info.error}")
+    return EXIT_OK
+
+
+def cmd_plot(args) -> int:
+    from harness.leaderboard import build_tables
+    from harness.plot import plot_all
+    from harness.store import ResultStore
+
+    if not Path(args.results_dir).is_dir():
+        raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
+    records = list(ResultStore(args.results_dir).records())
+    tables = build_tables(records, _submissions_dir(args), args.dataset)
+    for path in plot_all(records, tables, args.out, args.dataset):
+        print(f"plot: {path}")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "leaderboard": cmd_leaderboard,
+    "compare": cmd_compare,
+    "list": cmd_list,
+    "plugins": cmd_plugins,
+    "plot": cmd_plot,
+}

@@ -1,0 +1,161 @@
+"""Component declarations: what a plugin tells the harness about a dataset, encoder, backbone,
+method or executor, without importing any of its heavy code.
+
+A declaration is data. Its factory is a ``"module:attribute"`` string resolved only when a cell
+runs, so that listing components never imports torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+KINDS = ("dataset", "encoder", "backbone", "method", "executor")
+
+
+class TaskType:
+    """The task families the harness evaluates. A dataset has exactly one; other components
+    declare the set they support."""
+
+    NODE_CLASSIFICATION = "node-classification"
+    NODE_MULTILABEL = "node-multilabel"
+    GRAPH_CLASSIFICATION = "graph-classification"
+    GRAPH_REGRESSION = "graph-regression"
+    LINK_PREDICTION = "link-prediction"
+
+    ALL = frozenset(
+        {
+            NODE_CLASSIFICATION,
+            NODE_MULTILABEL,
+            GRAPH_CLASSIFICATION,
+            GRAPH_REGRESSION,
+            LINK_PREDICTION,
+        }
+    )
+    NODE_LEVEL = frozenset({NODE_CLASSIFICATION, NODE_MULTILABEL})
+    GRAPH_LEVEL = frozenset({GRAPH_CLASSIFICATION, GRAPH_REGRESSION})
+
+
+_PYTHON_TYPES: Mapping[str, tuple[type, ...]] = {
+    "int": (int,),
+    "float": (int, float),
+    "str": (str,),
+    "bool": (bool,),
+    "list": (list,),
+    "dict": (dict,),
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter of a component: its type, default, one-line doc and valid values."""
+
+    name: str
+    type: str
+    default: Any
+    doc: str
+    choices: tuple | None = None
+    minimum: float | None = None
+    nullable: bool = False
+
+    def __post_init__(self):
+        if self.type not in _PYTHON_TYPES:
+            raise ValueError(f"Param {self.name!r}: type must be one of {sorted(_PYTHON_TYPES)}")
+
+    def problem(self, value: Any) -> str | None:
+        """Why ``value`` is not valid for this parameter, or None when it is."""
+        if value is None:
+            return None if self.nullable else f"must be a {self.type}, got null"
+        # bool is an int subclass in Python; a YAML `true` is never a valid number.
+        if isinstance(value, bool) and self.type != "bool":
+            return f"must be a {self.type}, got a bool ({value!r})"
+        if not isinstance(value, _PYTHON_TYPES[self.type]):
+            return f"must be a {self.type}, got {type(value).__name__} ({value!r})"
+        if self.choices is not None and value not in self.choices:
+            return f"must be one of {list(self.choices)}, got {value!r}"
+        if self.minimum is not None and value < self.minimum:
+            return f"must be at least {self.minimum}, got {value!r}"
+        return None
+
+    def coerce(self, value: Any) -> Any:
+        """The canonical form of a valid value (ints given for floats become floats)."""
+        if self.type == "float" and value is not None:
+            return float(value)
+        return value
+
+
+@dataclass(frozen=True)
+class Component:
+    """A declaration of one component, as returned by the ``harness_*`` component hooks.
+
+    :param kind: one of ``dataset``, ``encoder``, ``backbone``, ``method``, ``executor``.
+    :param name: the unique name a grid uses.
+    :param factory: ``"module:attribute"`` of the callable that builds the component.
+    :param doc: a one-line description.
+    :param params: the parameters, each with type, default and doc.
+    :param version: goes into cell ids and cache keys; bump it when results would change.
+    :param task_types: a dataset's single task type, or the task types a component supports.
+    :param needs: raw node attributes the component requires (``text``, ``sequence``, ...).
+    :param provides: raw attributes a dataset carries.
+    :param capabilities: free-form flags (``trainable``, ``no-propagation``, ``edge-features``).
+    :param external_data: True when the component brings data beyond the dataset (a pretrained
+        model, raw text); sets the record's external-data flag.
+    :param metadata: a dataset's metric and other facts shown by ``harness list``.
+    :param preflight: optional ``"module:attribute"`` of a cheap, torch-free check
+        ``check(name, root, params) -> list[str]`` run before any cell (for example, missing
+        files).
+    """
+
+    kind: str
+    name: str
+    factory: str
+    doc: str
+    params: tuple[Param, ...] = ()
+    version: str = "1"
+    task_types: frozenset[str] = TaskType.ALL
+    needs: frozenset[str] = frozenset()
+    provides: frozenset[str] = frozenset()
+    capabilities: frozenset[str] = frozenset()
+    external_data: bool = False
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    preflight: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"Component {self.name!r}: kind must be one of {KINDS}")
+        if ":" not in self.factory:
+            raise ValueError(f"Component {self.name!r}: factory must be 'module:attribute'")
+        unknown = set(self.task_types) - TaskType.ALL
+        if unknown:
+            raise ValueError(f"Component {self.name!r}: unknown task types {sorted(unknown)}")
+        object.__setattr__(self, "params", tuple(self.params))
+        for attr in ("task_types", "needs", "provides", "capabilities"):
+            object.__setattr__(self, attr, frozenset(getattr(self, attr)))
+
+    @property
+    def task_type(self) -> str:
+        """A dataset's task type (datasets declare exactly one)."""
+        (only,) = self.task_types
+        return only
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
+
+    def load(self) -> Callable[..., Any]:
+        """Import and return the factory (this is where heavy imports happen)."""
+        return _resolve(self.factory)
+
+    def load_preflight(self) -> Callable[..., list[str]] | None:
+        return _resolve(self.preflight) if self.preflight else None
+
+
+def _resolve(reference: str) -> Any:
+    module_name, _, attribute = reference.partition(":")
+    target: Any = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        target = getattr(target, part)
+    return target

@@ -1,0 +1,153 @@
+"""Evaluators with OGB's input contract: ``Evaluator(metric).eval({"y_true", "y_pred"})``.
+
+Like OGB's ``Evaluator``, an evaluator checks its input and says what it expected instead of
+guessing. ``y_pred`` is what a method returns: class scores ``(n, C)`` for single-label
+accuracy (arg-max taken here), one score per task ``(n, T)`` for ROC-AUC and regression, one
+score per candidate pair ``(n,)`` for link prediction. Missing labels are NaN and are masked.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+HIGHER_IS_BETTER = {"acc": True, "rocauc": True, "ap": True, "rmse": False, "mae": False}
+_HITS = re.compile(r"^hits@(\d+)$")
+
+
+class EvaluatorInputError(ValueError):
+    """The input to an evaluator is malformed."""
+
+
+def higher_is_better(metric: str) -> bool:
+    if _HITS.match(metric):
+        return True
+    try:
+        return HIGHER_IS_BETTER[metric]
+    except KeyError:
+        raise ValueError(f"unknown metric {metric!r}; valid: {', '.join(valid_metrics())}") from None
+
+
+def valid_metrics() -> list[str]:
+    return [*HIGHER_IS_BETTER, "hits@K"]
+
+
+def _as_numpy(name: str, value) -> np.ndarray:
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().numpy()
+    if not isinstance(value, np.ndarray):
+        raise EvaluatorInputError(f"{name} must be a torch.Tensor or numpy.ndarray, got {type(value).__name__}")
+    return value
+
+
+class Evaluator:
+    """Computes one metric; refuses malformed input with a message naming what it expected."""
+
+    def __init__(self, metric: str):
+        higher_is_better(metric)  # validates the name
+        self.metric = metric
+        self.higher_is_better = higher_is_better(metric)
+
+    def eval(self, input_dict: dict) -> dict[str, float]:
+        if not isinstance(input_dict, dict) or not {"y_true", "y_pred"} <= set(input_dict):
+            raise EvaluatorInputError("input must be a dict with keys 'y_true' and 'y_pred'")
+        y_true = _as_numpy("y_true", input_dict["y_true"])
+        y_pred = _as_numpy("y_pred", input_dict["y_pred"])
+        if len(y_true) != len(y_pred):
+            raise EvaluatorInputError(f"y_true has {len(y_true)} rows but y_pred has {len(y_pred)}")
+        if len(y_true) == 0:
+            raise EvaluatorInputError("y_true and y_pred are empty")
+        if not np.all(np.isfinite(y_pred)):
+            raise EvaluatorInputError("y_pred contains NaN or infinite values")
+        hits = _HITS.match(self.metric)
+        if hits:
+            return {self.metric: _hits_at_k(y_true, y_pred, int(hits.group(1)))}
+        return {self.metric: getattr(self, f"_{self.metric}")(y_true, y_pred)}
+
+    def __call__(self, y_true, y_pred) -> float:
+        return self.eval({"y_true": y_true, "y_pred": y_pred})[self.metric]
+
+    @staticmethod
+    def _acc(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        y_true = y_true.reshape(-1) if y_true.ndim == 2 and y_true.shape[1] == 1 else y_true
+        if y_true.ndim != 1 or not np.issubdtype(y_true.dtype, np.integer):
+            raise EvaluatorInputError(f"acc: y_true must be integer class ids of shape (n,) or (n, 1), got {y_true.dtype} {y_true.shape}")
+        if y_pred.ndim != 2:
+            raise EvaluatorInputError(f"acc: y_pred must be class scores of shape (n, num_classes), got {y_pred.shape}")
+        if y_true.min() < 0 or y_true.max() >= y_pred.shape[1]:
+            raise EvaluatorInputError(f"acc: y_true has class ids outside 0..{y_pred.shape[1] - 1}")
+        return float((y_pred.argmax(axis=1) == y_true).mean())
+
+    @staticmethod
+    def _columns(metric: str, y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if y_true.ndim == 1:
+            y_true, y_pred = y_true.reshape(-1, 1), y_pred.reshape(-1, 1)
+        if y_true.ndim != 2 or y_true.shape != y_pred.shape:
+            raise EvaluatorInputError(f"{metric}: y_true and y_pred must both have shape (n,) or (n, num_tasks), got {y_true.shape} and {y_pred.shape}")
+        return y_true.astype(np.float64), y_pred.astype(np.float64)
+
+    def _rocauc(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        from sklearn.metrics import roc_auc_score
+
+        y_true, y_pred = self._columns("rocauc", y_true, y_pred)
+        scores = []
+        for task in range(y_true.shape[1]):
+            labelled = ~np.isnan(y_true[:, task])
+            column = y_true[labelled, task]
+            if not np.isin(column, (0.0, 1.0)).all():
+                raise EvaluatorInputError("rocauc: y_true must hold 0, 1 or NaN (missing)")
+            # A task whose split lacks a positive or a negative has no ROC curve: skip it, as OGB does.
+            if column.size and 0 < column.sum() < column.size:
+                scores.append(roc_auc_score(column, y_pred[labelled, task]))
+        if not scores:
+            raise EvaluatorInputError("rocauc: no task has both a positive and a negative label")
+        return float(np.mean(scores))
+
+    def _ap(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        from sklearn.metrics import average_precision_score
+
+        y_true, y_pred = self._columns("ap", y_true, y_pred)
+        scores = []
+        for task in range(y_true.shape[1]):
+            labelled = ~np.isnan(y_true[:, task])
+            column = y_true[labelled, task]
+            if column.size and 0 < column.sum() < column.size:
+                scores.append(average_precision_score(column, y_pred[labelled, task]))
+        if not scores:
+            raise EvaluatorInputError("ap: no task has both a positive and a negative label")
+        return float(np.mean(scores))
+
+    def _rmse(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        y_true, y_pred = self._columns("rmse", y_true, y_pred)
+        per_task = [
+            math.sqrt(np.mean((y_true[m, t] - y_pred[m, t]) ** 2))
+            for t in range(y_true.shape[1])
+            if (m := ~np.isnan(y_true[:, t])).any()
+        ]
+        return float(np.mean(per_task))
+
+    def _mae(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        y_true, y_pred = self._columns("mae", y_true, y_pred)
+        per_task = [
+            np.mean(np.abs(y_true[m, t] - y_pred[m, t]))
+            for t in range(y_true.shape[1])
+            if (m := ~np.isnan(y_true[:, t])).any()
+        ]
+        return float(np.mean(per_task))
+
+
+def _hits_at_k(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> float:
+    """OGB's Hits@K: the share of positive pairs scored above the K-th best negative."""
+    if y_true.ndim != 1 or y_pred.ndim != 1:
+        raise EvaluatorInputError(f"hits@{k}: y_true (0/1 per candidate pair) and y_pred (score per pair) must have shape (n,), got {y_true.shape} and {y_pred.shape}")
+    if not np.isin(y_true, (0, 1)).all():
+        raise EvaluatorInputError(f"hits@{k}: y_true must hold 0 or 1 per candidate pair")
+    positive, negative = y_pred[y_true == 1], y_pred[y_true == 0]
+    if positive.size == 0:
+        raise EvaluatorInputError(f"hits@{k}: no positive pair")
+    if negative.size < k:
+        return 1.0
+    kth_best_negative = np.sort(negative)[-k]
+    return float((positive > kth_best_negative).mean())

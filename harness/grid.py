@@ -1,0 +1,369 @@
+"""Grids: YAML file -> validated spec -> cells.
+
+A grid names the axes of a cross product (datasets x encoders x backbones x methods x seeds),
+each entry a component name or ``{name, params, label}``, with grid-level ``defaults`` per axis,
+``include`` rules that add cells and ``exclude`` rules that remove them. Validation collects
+every problem before anything runs; incompatible combinations are dropped with a reason.
+
+Example::
+
+    name: quickstart
+    seeds: [0, 1]                       # or a count: `seeds: 10` means 0..9
+    datasets: [synthetic-node]
+    encoders: [identity]                # optional, defaults to [identity]
+    backbones: [gcn, {name: gat, params: {heads: 4}, label: GAT-4}]
+    methods: [supervised]
+    defaults: {methods: {epochs: 100}}  # applied to every entry that declares the parameter
+    exclude: [{dataset: synthetic-node, backbone: gat}]
+    include: [{dataset: synthetic-graph, backbone: gin, method: supervised}]
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.cell import AXES, Cell, ComponentRef
+from harness.registry import Registry
+
+AXIS_KEYS = {f"{axis}s": axis for axis in AXES}
+TOP_LEVEL_KEYS = ("name", "description", "seeds", *AXIS_KEYS, "defaults", "include", "exclude")
+ENTRY_KEYS = ("name", "params", "label")
+DEFAULT_ENCODERS = ["identity"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+class GridError(Exception):
+    """The grid is invalid; ``problems`` lists everything wrong with it."""
+
+    def __init__(self, path: str, problems: list[Problem]):
+        self.path = path
+        self.problems = problems
+        lines = [f"invalid grid {path}: {len(problems)} problem(s)"]
+        lines += [f"  {path}: {problem}" for problem in problems]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A combination removed because its components are incompatible."""
+
+    combination: dict[str, str]
+    reason: str
+
+    def __str__(self) -> str:
+        combo = " / ".join(self.combination[axis] for axis in AXES)
+        return f"dropped {combo}: {self.reason}"
+
+
+@dataclass
+class Grid:
+    path: str
+    name: str
+    cells: list[Cell] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+
+
+def load_grid(path: str | Path, registry: Registry) -> Grid:
+    """Read, validate and expand a grid file. Raises :class:`GridError` listing every problem."""
+    path = str(path)
+    raw = _read_yaml(path)
+    return GridBuilder(path, raw, registry).build()
+
+
+def _read_yaml(path: str) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise GridError(path, [Problem("(file)", "no such file")]) from None
+    except IsADirectoryError:
+        raise GridError(path, [Problem("(file)", "is a directory, expected a YAML file")]) from None
+    except PermissionError:
+        raise GridError(path, [Problem("(file)", "cannot be read (permission denied)")]) from None
+    except UnicodeDecodeError as error:
+        raise GridError(path, [Problem("(file)", f"is not UTF-8 text ({error.reason})")]) from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(yaml)"
+        reason = getattr(error, "problem", None) or str(error)
+        raise GridError(path, [Problem(where, f"YAML syntax error: {reason}")]) from None
+
+
+def _suggest(value: Any, valid: list[str]) -> str:
+    text = f"valid: {', '.join(valid)}" if valid else "nothing is valid here"
+    close = difflib.get_close_matches(str(value), valid, n=1, cutoff=0.5)
+    if close:
+        text += f"; did you mean {close[0]!r}?"
+    return text
+
+
+class GridBuilder:
+    """Validates one parsed grid and expands it; collects problems instead of stopping."""
+
+    def __init__(self, path: str, raw: Any, registry: Registry):
+        self.path = path
+        self.raw = raw
+        self.registry = registry
+        self.problems: list[Problem] = []
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(Problem(where, message))
+
+    def build(self) -> Grid:
+        if not isinstance(self.raw, dict):
+            found = "an empty file" if self.raw is None else f"a {type(self.raw).__name__}"
+            raise GridError(self.path, [Problem("(root)", f"must be a mapping with keys {', '.join(TOP_LEVEL_KEYS)}; found {found}")])
+        for key in self.raw:
+            if key not in TOP_LEVEL_KEYS:
+                self.problem(str(key), f"unknown key; {_suggest(key, list(TOP_LEVEL_KEYS))}")
+        name = self._name()
+        seeds = self._seeds()
+        axes = {axis: self._axis(key, axis) for key, axis in AXIS_KEYS.items()}
+        defaults = self._defaults(axes)
+        includes = self._rules("include", required=("dataset", "backbone", "method"))
+        excludes = self._rules("exclude", required=())
+        if self.problems:
+            raise GridError(self.path, self.problems)
+        return self._expand(name, seeds, axes, defaults, includes, excludes)
+
+    # -- sections ---------------------------------------------------------------------------
+
+    def _name(self) -> str:
+        name = self.raw.get("name", Path(self.path).stem)
+        if not isinstance(name, str) or not name:
+            self.problem("name", f"must be a non-empty string, got {name!r}")
+            return Path(self.path).stem
+        return name
+
+    def _seeds(self) -> list[int]:
+        if "seeds" not in self.raw:
+            self.problem("seeds", "missing; give a list of seeds like [0, 1, 2] or a count like 10")
+            return []
+        seeds = self.raw["seeds"]
+        if isinstance(seeds, int) and not isinstance(seeds, bool):
+            if seeds < 1:
+                self.problem("seeds", f"a seed count must be at least 1, got {seeds}")
+                return []
+            return list(range(seeds))
+        if not isinstance(seeds, list):
+            self.problem("seeds", f"must be a list of non-negative integers or a count, got {type(seeds).__name__} ({seeds!r})")
+            return []
+        if not seeds:
+            self.problem("seeds", "is empty; give at least one seed")
+        valid: list[int] = []
+        for i, seed in enumerate(seeds):
+            if isinstance(seed, bool) or not isinstance(seed, int):
+                self.problem(f"seeds[{i}]", f"must be a non-negative integer, got {type(seed).__name__} ({seed!r})")
+            elif seed < 0:
+                self.problem(f"seeds[{i}]", f"must be a non-negative integer, got {seed}")
+            elif seed in valid:
+                self.problem(f"seeds[{i}]", f"duplicate seed {seed}")
+            else:
+                valid.append(seed)
+        return valid
+
+    def _axis(self, key: str, axis: str) -> list[ComponentRef]:
+        if key not in self.raw:
+            if key == "encoders":
+                return [self._entry(f"{key}[0]", axis, name) for name in DEFAULT_ENCODERS]
+            self.problem(key, f"missing; list at least one {axis} ({_suggest('', self.registry.names(axis))})")
+            return []
+        entries = self.raw[key]
+        if not isinstance(entries, list):
+            self.problem(key, f"must be a list of {axis} names or {{name, params}} mappings, got {type(entries).__name__}")
+            return []
+        if not entries:
+            self.problem(key, f"is empty; list at least one {axis} ({_suggest('', self.registry.names(axis))})")
+        refs = [self._entry(f"{key}[{i}]", axis, entry) for i, entry in enumerate(entries)]
+        seen: dict[tuple, int] = {}
+        for i, ref in enumerate(refs):
+            if ref is None:
+                continue
+            signature = (ref.name, repr(sorted(ref.params.items())))
+            if signature in seen:
+                self.problem(f"{key}[{i}]", f"duplicate of {key}[{seen[signature]}] ({ref.name} with the same params)")
+            seen.setdefault(signature, i)
+        return [ref for ref in refs if ref is not None]
+
+    def _entry(self, where: str, axis: str, entry: Any) -> ComponentRef | None:
+        if isinstance(entry, str):
+            name, params, label = entry, {}, None
+        elif isinstance(entry, dict):
+            for key in entry:
+                if key not in ENTRY_KEYS:
+                    self.problem(f"{where}.{key}", f"unknown key; {_suggest(key, list(ENTRY_KEYS))}")
+            name, params, label = entry.get("name"), entry.get("params", {}), entry.get("label")
+            if not isinstance(name, str):
+                self.problem(f"{where}.name", f"missing or not a string; {_suggest('', self.registry.names(axis))}")
+                return None
+            if params is None:
+                params = {}
+            if not isinstance(params, dict):
+                self.problem(f"{where}.params", f"must be a mapping of parameter names to values, got {type(params).__name__}")
+                params = {}
+            if label is not None and not isinstance(label, str):
+                self.problem(f"{where}.label", f"must be a string, got {type(label).__name__}")
+                label = None
+        else:
+            self.problem(where, f"must be a {axis} name or a {{name, params}} mapping, got {type(entry).__name__} ({entry!r})")
+            return None
+        if name not in self.registry.components[axis]:
+            self.problem(where if isinstance(entry, str) else f"{where}.name", f"unknown {axis} {name!r}; {_suggest(name, self.registry.names(axis))}")
+            return None
+        component = self.registry.get(axis, name)
+        self._check_params(f"{where}.params", component, params)
+        return ComponentRef(name=name, params=dict(params), version=component.version, label=label)
+
+    def _check_params(self, where: str, component, params: dict) -> None:
+        valid = [p.name for p in component.params]
+        for key, value in params.items():
+            param = component.param(key)
+            if param is None:
+                self.problem(f"{where}.{key}", f"unknown parameter of {component.kind} {component.name!r}; {_suggest(key, valid)}")
+                continue
+            problem = param.problem(value)
+            if problem:
+                self.problem(f"{where}.{key}", problem)
+
+    def _defaults(self, axes: dict[str, list[ComponentRef]]) -> dict[str, dict[str, Any]]:
+        raw = self.raw.get("defaults", {})
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.problem("defaults", f"must be a mapping from axis ({', '.join(AXIS_KEYS)}) to parameters, got {type(raw).__name__}")
+            return {}
+        defaults: dict[str, dict[str, Any]] = {}
+        for key, params in raw.items():
+            if key not in AXIS_KEYS:
+                self.problem(f"defaults.{key}", f"unknown axis; {_suggest(key, list(AXIS_KEYS))}")
+                continue
+            if not isinstance(params, dict):
+                self.problem(f"defaults.{key}", f"must be a mapping of parameter names to values, got {type(params).__name__}")
+                continue
+            axis = AXIS_KEYS[key]
+            components = [self.registry.get(axis, ref.name) for ref in axes[axis]]
+            for param_name, value in params.items():
+                declaring = [c for c in components if c.param(param_name)]
+                if not declaring and components:
+                    known = sorted({p.name for c in components for p in c.params})
+                    self.problem(f"defaults.{key}.{param_name}", f"no {axis} in this grid has this parameter; {_suggest(param_name, known)}")
+                for component in declaring:
+                    problem = component.param(param_name).problem(value)
+                    if problem:
+                        self.problem(f"defaults.{key}.{param_name}", f"{problem} (for {axis} {component.name!r})")
+            defaults[axis] = params
+        return defaults
+
+    def _rules(self, key: str, required: tuple[str, ...]) -> list[dict[str, Any]]:
+        raw = self.raw.get(key, [])
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            self.problem(key, f"must be a list of mappings with keys {', '.join(AXES)}, got {type(raw).__name__}")
+            return []
+        rules = []
+        for i, rule in enumerate(raw):
+            where = f"{key}[{i}]"
+            if not isinstance(rule, dict) or not rule:
+                self.problem(where, f"must be a non-empty mapping with keys among {', '.join(AXES)}, got {rule!r}")
+                continue
+            parsed: dict[str, Any] = {}
+            for axis, value in rule.items():
+                if axis not in AXES:
+                    self.problem(f"{where}.{axis}", f"unknown key; {_suggest(axis, list(AXES))}")
+                    continue
+                if key == "exclude":
+                    if not isinstance(value, str):
+                        self.problem(f"{where}.{axis}", f"must be a {axis} name or label, got {type(value).__name__}")
+                    elif value not in self.registry.components[axis] and not self._is_label(axis, value):
+                        self.problem(f"{where}.{axis}", f"unknown {axis} {value!r}; {_suggest(value, self.registry.names(axis))}")
+                    parsed[axis] = value
+                else:
+                    parsed[axis] = self._entry(f"{where}.{axis}", axis, value)
+            for axis in required:
+                if axis not in rule:
+                    self.problem(where, f"missing {axis!r}; an include rule names at least {', '.join(required)}")
+            rules.append(parsed)
+        return rules
+
+    def _is_label(self, axis: str, value: str) -> bool:
+        entries = self.raw.get(f"{axis}s") or []
+        return any(isinstance(e, dict) and e.get("label") == value for e in entries if isinstance(entries, list))
+
+    # -- expansion --------------------------------------------------------------------------
+
+    def _resolve(self, ref: ComponentRef, defaults: dict[str, dict[str, Any]], axis: str) -> ComponentRef:
+        component = self.registry.get(axis, ref.name)
+        params = component.defaults()
+        for name, value in defaults.get(axis, {}).items():
+            if component.param(name):
+                params[name] = value
+        params.update(ref.params)
+        params = {name: component.param(name).coerce(value) for name, value in params.items()}
+        return ComponentRef(name=ref.name, params=params, version=component.version, label=ref.label)
+
+    def _expand(self, name, seeds, axes, defaults, includes, excludes) -> Grid:
+        grid = Grid(path=self.path, name=name)
+        combos = list(itertools.product(*(axes[axis] for axis in AXES)))
+        default_encoder = self._entry("encoders", "encoder", DEFAULT_ENCODERS[0])
+        for rule in includes:
+            combos.append(tuple(rule.get(axis) or default_encoder for axis in AXES))
+        seen: set[str] = set()
+        for combo in combos:
+            refs = dict(zip(AXES, (self._resolve(ref, defaults, axis) for ref, axis in zip(combo, AXES))))
+            if any(_matches(rule, refs) for rule in excludes):
+                continue
+            reason = incompatibility(self.registry, refs)
+            if reason:
+                dropped = Dropped({axis: refs[axis].display() for axis in AXES}, reason)
+                if dropped not in grid.dropped:
+                    grid.dropped.append(dropped)
+                continue
+            for seed in seeds:
+                cell = Cell(**refs, seed=seed)
+                if cell.id not in seen:
+                    seen.add(cell.id)
+                    grid.cells.append(cell)
+        return grid
+
+
+def _matches(rule: dict[str, str], refs: dict[str, ComponentRef]) -> bool:
+    return all(refs[axis].name == value or refs[axis].label == value for axis, value in rule.items())
+
+
+def incompatibility(registry: Registry, refs: dict[str, ComponentRef]) -> str | None:
+    """Why these components cannot form a cell, or None when they can."""
+    dataset = registry.get("dataset", refs["dataset"].name)
+    task_type = dataset.task_type
+    for axis in ("encoder", "backbone", "method"):
+        component = registry.get(axis, refs[axis].name)
+        if task_type not in component.task_types:
+            supported = ", ".join(sorted(component.task_types))
+            return f"{axis} {component.name!r} supports {supported}; dataset {dataset.name!r} is {task_type}"
+    encoder = registry.get("encoder", refs["encoder"].name)
+    backbone = registry.get("backbone", refs["backbone"].name)
+    available = dataset.provides | encoder.capabilities | backbone.capabilities
+    for axis in ("encoder", "backbone", "method"):
+        component = registry.get(axis, refs[axis].name)
+        missing = component.needs - available
+        if missing:
+            return (
+                f"{axis} {component.name!r} needs {', '.join(sorted(missing))}, which neither dataset"
+                f" {dataset.name!r} nor the chosen encoder and backbone provide"
+            )
+    return None

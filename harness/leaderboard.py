@@ -1,0 +1,194 @@
+"""OGB-style leaderboards, rendered from result records plus submitted entries.
+
+One table per dataset. This project's rows group complete records by their configuration
+without the seed; each row shows mean and unbiased standard deviation over its seeds (4
+decimals) and the number of seeds. Rows are ranked by test mean (competition ranking: equal
+means share a rank); a row whose difference from the best is not significant (Welch's t-test,
+p >= 0.05) is marked as tied with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from harness.atomic import write_text_atomic
+from harness.stats import SIGNIFICANCE, ScoreSummary, welch_p_value
+from harness.submissions import Submission
+
+COLUMNS = ["Rank", "Method", "Ext. data", "Test {metric}", "Validation {metric}", "Seeds", "#Params", "Hardware", "Date", "References"]
+
+
+@dataclass
+class Row:
+    method: str
+    test: ScoreSummary
+    valid: ScoreSummary | None
+    ext_data: bool
+    params: int | None
+    hardware: str | None
+    date: str | None
+    references: str
+    submitted: bool
+    config: dict[str, Any] = field(default_factory=dict)
+    test_scores: list[float] = field(default_factory=list)
+    rank: int = 0
+    tied_with_best: bool = False
+    p_vs_best: float | None = None
+
+
+def method_name(config: dict[str, Any], labels: dict[str, str | None]) -> str:
+    parts = [labels.get("method") or config["method"]["name"], labels.get("backbone") or config["backbone"]["name"]]
+    encoder = labels.get("encoder") or config["encoder"]["name"]
+    name = " + ".join(parts)
+    return name if encoder == "identity" else f"{name} [{encoder}]"
+
+
+def config_id(config: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
+
+
+def rows_from_records(records: Iterable[dict[str, Any]]) -> dict[str, tuple[str, bool, list[Row]]]:
+    """Per dataset: (metric, higher_is_better, rows) from complete records."""
+    groups: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for record in records:
+        if record.get("status") != "complete":
+            continue
+        key = {axis: record["config"][axis] for axis in ("dataset", "encoder", "backbone", "method")}
+        groups[record["cell"]["dataset"]["name"]][json.dumps(key, sort_keys=True)].append(record)
+    tables = {}
+    for dataset, entries in groups.items():
+        rows, metric, higher = [], None, True
+        for key, records_of_entry in entries.items():
+            config = json.loads(key)
+            first = records_of_entry[0]
+            metric, higher = first["metric"], first["higher_is_better"]
+            labels = {axis: first["cell"][axis].get("label") for axis in ("encoder", "backbone", "method")}
+            tests = [r["test"] for r in records_of_entry]
+            hardware = Counter(r.get("hardware") for r in records_of_entry).most_common(1)[0][0]
+            rows.append(
+                Row(
+                    method=method_name(config, labels),
+                    test=ScoreSummary.of(tests),
+                    valid=ScoreSummary.of([r["valid"] for r in records_of_entry]),
+                    ext_data=any(r.get("external_data") for r in records_of_entry),
+                    params=int(round(sum(r.get("num_params", 0) for r in records_of_entry) / len(records_of_entry))),
+                    hardware=hardware,
+                    date=max(r["started"][:10] for r in records_of_entry),
+                    references=f"this harness (config {config_id(config)})",
+                    submitted=False,
+                    config=config,
+                    test_scores=tests,
+                )
+            )
+        tables[dataset] = (metric, higher, rows)
+    return tables
+
+
+def rows_from_submissions(submissions: Iterable[Submission]) -> list[Row]:
+    return [
+        Row(
+            method=s.method,
+            test=s.test,
+            valid=s.valid,
+            ext_data=s.ext_data,
+            params=s.params,
+            hardware=s.hardware,
+            date=s.date,
+            references="; ".join(s.references) or s.source,
+            submitted=True,
+            config={axis: {"name": name} for axis, name in s.match.items()},
+        )
+        for s in submissions
+    ]
+
+
+def rank(rows: list[Row], higher_is_better: bool) -> list[Row]:
+    """Sort by test mean, assign competition ranks and mark rows tied with the best."""
+    ordered = sorted(rows, key=lambda r: -r.test.mean if higher_is_better else r.test.mean)
+    for position, row in enumerate(ordered):
+        same_as_previous = position > 0 and row.test.mean == ordered[position - 1].test.mean
+        row.rank = ordered[position - 1].rank if same_as_previous else position + 1
+    if ordered:
+        best = ordered[0]
+        for row in ordered:
+            row.p_vs_best = None if row is best else welch_p_value(row.test, best.test)
+            row.tied_with_best = row.rank == 1 or (row.p_vs_best is not None and row.p_vs_best >= SIGNIFICANCE)
+    return ordered
+
+
+def _cells(row: Row) -> list[str]:
+    rank_text = f"{row.rank}{'*' if row.tied_with_best and row.rank != 1 else ''}"
+    return [
+        rank_text,
+        row.method + ("" if row.submitted else " (ours)"),
+        "Yes" if row.ext_data else "No",
+        row.test.format(),
+        row.valid.format() if row.valid else "",
+        str(row.test.n),
+        f"{row.params:,}" if isinstance(row.params, int) else "",
+        row.hardware or "",
+        row.date or "",
+        row.references,
+    ]
+
+
+def render(dataset: str, metric: str, higher_is_better: bool, rows: list[Row], out_dir: str | Path) -> tuple[Path, Path]:
+    """Write ``<dataset>.md`` and ``<dataset>.csv`` into ``out_dir``; return their paths."""
+    import pandas as pd
+    from tabulate import tabulate
+
+    headers = [c.format(metric=metric) for c in COLUMNS]
+    table = [_cells(row) for row in rank(rows, higher_is_better)]
+    direction = "higher is better" if higher_is_better else "lower is better"
+    markdown = "\n".join(
+        [
+            f"# {dataset}",
+            "",
+            f"Metric: {metric} ({direction}). Mean ± unbiased standard deviation over seeds.",
+            "",
+            tabulate(table, headers=headers, tablefmt="github", disable_numparse=True),
+            "",
+            f"`*` not significantly different from rank 1 (Welch's t-test, p ≥ {SIGNIFICANCE}).",
+            "Rows marked (ours) come from this harness's records; the others are submitted entries",
+            f"under `submissions/{dataset}/`.",
+            "",
+        ]
+    )
+    out_dir = Path(out_dir)
+    md_path, csv_path = out_dir / f"{dataset}.md", out_dir / f"{dataset}.csv"
+    write_text_atomic(md_path, markdown)
+    write_text_atomic(csv_path, pd.DataFrame(table, columns=headers).to_csv(index=False))
+    return md_path, csv_path
+
+
+def build_tables(records, submissions_dir: str | Path, datasets: Iterable[str] | None = None):
+    """Per dataset: (metric, higher_is_better, rows) from records and submissions together."""
+    from harness.evaluator import higher_is_better
+    from harness.submissions import load_submissions, submitted_datasets
+
+    tables = rows_from_records(records)
+    wanted = set(datasets) if datasets is not None else set(tables) | set(submitted_datasets(submissions_dir))
+    result = {}
+    for dataset in sorted(wanted):
+        metric, higher, rows = tables.get(dataset, (None, True, []))
+        submitted = load_submissions(submissions_dir, dataset)
+        if metric is None:
+            metric = _submitted_metric(submissions_dir, dataset)
+            higher = higher_is_better(metric) if metric else True
+        if rows or submitted:
+            result[dataset] = (metric or "score", higher, rows + rows_from_submissions(submitted))
+    return result
+
+
+def _submitted_metric(submissions_dir, dataset: str) -> str | None:
+    import yaml
+
+    meta = Path(submissions_dir) / dataset / "_dataset.yaml"
+    if meta.is_file():
+        return (yaml.safe_load(meta.read_text()) or {}).get("metric")
+    return None

@@ -1,0 +1,87 @@
+"""``harness plot``: PNG learning curves (validation metric per epoch, mean over seeds) and a
+leaderboard chart (test mean with standard deviation) per dataset."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_curves(dataset: str, records: list[dict], out_dir: Path) -> Path | None:
+    from harness.leaderboard import method_name
+
+    series: dict[str, list[list[float]]] = defaultdict(list)
+    for record in records:
+        values = [point["valid"] for point in record.get("curve", []) if "valid" in point]
+        if values:
+            labels = {axis: record["cell"][axis].get("label") for axis in ("encoder", "backbone", "method")}
+            series[method_name(record["config"], labels)].append(values)
+    if not series:
+        return None
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    for name, runs in sorted(series.items()):
+        length = min(len(run) for run in runs)
+        mean = [sum(run[i] for run in runs) / len(runs) for i in range(length)]
+        axes.plot(range(1, length + 1), mean, label=f"{name} (n={len(runs)})")
+    axes.set_xlabel("epoch")
+    axes.set_ylabel(f"validation {records[0]['metric']}")
+    axes.set_title(f"{dataset}: learning curves")
+    axes.legend(fontsize="small")
+    path = out_dir / f"{dataset}-curves.png"
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def plot_leaderboard(dataset: str, metric: str, higher_is_better: bool, rows, out_dir: Path) -> Path | None:
+    from harness.leaderboard import rank
+
+    ordered = rank(rows, higher_is_better)
+    if not ordered:
+        return None
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(7, 0.45 * len(ordered) + 1.5))
+    names = [row.method + ("" if row.submitted else " (ours)") for row in ordered][::-1]
+    means = [row.test.mean for row in ordered][::-1]
+    errors = [row.test.std or 0.0 for row in ordered][::-1]
+    colours = ["tab:grey" if row.submitted else "tab:blue" for row in ordered][::-1]
+    axes.barh(names, means, xerr=errors, color=colours)
+    low = min(m - e for m, e in zip(means, errors))
+    high = max(m + e for m, e in zip(means, errors))
+    margin = (high - low) * 0.1 or 0.01
+    axes.set_xlim(low - margin, high + margin)
+    axes.set_xlabel(f"test {metric}")
+    axes.set_title(f"{dataset}: leaderboard (blue: this harness)")
+    path = out_dir / f"{dataset}-leaderboard.png"
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def plot_all(records: list[dict], tables: dict, out_dir: str | Path, datasets=None) -> list[Path]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    by_dataset: dict[str, list[dict]] = defaultdict(list)
+    for record in records:
+        if record.get("status") == "complete":
+            by_dataset[record["cell"]["dataset"]["name"]].append(record)
+    written = []
+    for dataset, (metric, higher, rows) in tables.items():
+        if datasets and dataset not in datasets:
+            continue
+        for path in (plot_curves(dataset, by_dataset.get(dataset, []), out_dir), plot_leaderboard(dataset, metric, higher, rows, out_dir)):
+            if path is not None:
+                written.append(path)
+    return written

@@ -1,0 +1,133 @@
+"""Running a grid: preflight checks, skipping complete cells, executing the rest, writing one
+record per cell.
+
+Keep-going by default: a failing cell is recorded and the grid goes on (``fail_fast`` stops at
+the first failure). Complete records are never run again; failed ones only with
+``retry_failed``. A cell that another process is running (its lock is held) is left to it.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from harness.grid import Grid
+from harness.registry import Registry
+from harness.settings import RunSettings
+from harness.store import COMPLETE, FAILED_STATUSES, ResultStore
+
+
+class PreflightError(Exception):
+    """A dataset of the grid cannot be used here (missing files, ...); nothing was run."""
+
+
+@dataclass
+class RunSummary:
+    ran: int = 0
+    complete: int = 0
+    failed: int = 0
+    skipped_complete: int = 0
+    skipped_failed: int = 0
+    skipped_locked: int = 0
+    dropped: int = 0
+    datasets: set[str] = field(default_factory=set)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def preflight(grid: Grid, registry: Registry, settings: RunSettings) -> None:
+    """Run each dataset's cheap availability check once; raise listing every problem."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for cell in grid.cells:
+        ref = cell.dataset
+        key = repr((ref.name, sorted(ref.params.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        check = registry.get("dataset", ref.name).load_preflight()
+        if check is not None:
+            problems += [f"dataset {ref.name!r}: {message}" for message in check(ref.name, settings.data_root, ref.params)]
+    if problems:
+        raise PreflightError("\n".join(problems))
+
+
+def run_grid(
+    grid: Grid,
+    settings: RunSettings,
+    plugins,
+    registry: Registry,
+    executor,
+    retry_failed: bool = False,
+    fail_fast: bool = False,
+    out: TextIO = sys.stdout,
+) -> RunSummary:
+    from harness.worker import CellJob, use_plugins
+
+    summary = RunSummary(dropped=len(grid.dropped))
+    store = ResultStore(settings.results_dir)
+    for dropped in grid.dropped:
+        print(dropped, file=out)
+
+    todo, locks = [], {}
+    for cell in grid.cells:
+        existing = store.read(cell)
+        status = existing.get("status") if existing else None
+        if status == COMPLETE:
+            summary.skipped_complete += 1
+            summary.datasets.add(cell.dataset.name)
+            continue
+        if status in FAILED_STATUSES and not retry_failed:
+            summary.skipped_failed += 1
+            continue
+        lock = store.lock(cell)
+        if lock is None:
+            summary.skipped_locked += 1
+            print(f"skip {cell.describe()}: another process is running it", file=out)
+            continue
+        locks[cell.id] = lock
+        todo.append(cell)
+    _report_skips(summary, out)
+    store.write_manifest(grid.name, _manifest(grid, settings, todo))
+
+    use_plugins(plugins, registry)
+    job = CellJob(settings)
+    try:
+        for cell, record in executor.map(job, todo, started=plugins.run_started):
+            store.write(record, replace_failed=retry_failed)
+            locks.pop(cell.id).release()
+            plugins.run_finished(cell, record)
+            summary.ran += 1
+            summary.datasets.add(cell.dataset.name)
+            if record["status"] == COMPLETE:
+                summary.complete += 1
+            else:
+                summary.failed += 1
+                if fail_fast:
+                    print(f"stopping at the first failure (--fail-fast): {cell.describe()}", file=out)
+                    break
+    finally:
+        for lock in locks.values():
+            lock.release()
+    return summary
+
+
+def _report_skips(summary: RunSummary, out: TextIO) -> None:
+    if summary.skipped_complete:
+        print(f"skipping {summary.skipped_complete} cell(s) with a complete record (no training)", file=out)
+    if summary.skipped_failed:
+        print(f"skipping {summary.skipped_failed} cell(s) that failed before; re-run them with --retry-failed", file=out)
+
+
+def _manifest(grid: Grid, settings: RunSettings, todo) -> dict:
+    return {
+        "grid": grid.path,
+        "name": grid.name,
+        "settings": {"data_root": settings.data_root, "timeout": settings.timeout, "isolate": settings.isolate},
+        "cells": [cell.id for cell in grid.cells],
+        "to_run": [cell.id for cell in todo],
+        "dropped": [{"combination": d.combination, "reason": d.reason} for d in grid.dropped],
+    }

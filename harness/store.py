@@ -1,0 +1,94 @@
+"""The results store: one JSON record per cell under ``<results>/<dataset>/<cell id>.json``.
+
+Records are written atomically and never overwritten silently: a complete record is final; a
+failed one is replaced only on request (``--retry-failed``), and the old one is kept under
+``attempts/``. A file that cannot be parsed is moved to ``corrupt/``, never deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+from filelock import FileLock, Timeout
+
+from harness.atomic import TEMP_PREFIX, sweep_stale_temporaries, write_json_atomic
+from harness.cell import Cell
+
+COMPLETE = "complete"
+FAILED_STATUSES = ("failed", "timeout")
+RESERVED = {"attempts", "corrupt", "runs", "locks"}
+
+
+class RecordExists(Exception):
+    pass
+
+
+class ResultStore:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        sweep_stale_temporaries(self.root)
+
+    def path(self, cell: Cell) -> Path:
+        return self.root / _safe(cell.dataset.name) / f"{cell.id}.json"
+
+    def read(self, cell: Cell) -> dict[str, Any] | None:
+        return self._load(self.path(cell))
+
+    def _load(self, path: Path) -> dict[str, Any] | None:
+        try:
+            return json.loads(path.read_text())
+        except FileNotFoundError:
+            return None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            self._move(path, "corrupt")
+            return None
+
+    def write(self, record: dict[str, Any], replace_failed: bool = False) -> Path:
+        cell = Cell.from_dict(record["cell"])
+        path = self.path(cell)
+        existing = self._load(path)
+        if existing is not None:
+            if existing.get("status") == COMPLETE or not replace_failed:
+                raise RecordExists(f"{path} already holds a {existing.get('status')} record")
+            self._move(path, "attempts")
+        write_json_atomic(path, record)
+        return path
+
+    def _move(self, path: Path, folder: str) -> None:
+        target = path.parent / folder
+        target.mkdir(exist_ok=True)
+        os.replace(path, target / f"{path.stem}.{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.json")
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Every current record (not archived attempts), in a stable order."""
+        for path in sorted(self.root.glob("*/*.json")):
+            if path.parent.name in RESERVED or path.name.startswith(TEMP_PREFIX):
+                continue
+            record = self._load(path)
+            if record is not None:
+                yield record
+
+    def lock(self, cell: Cell) -> FileLock | None:
+        """A held lock on the cell, or None when another process is running it."""
+        locks = self.root / "locks"
+        locks.mkdir(exist_ok=True)
+        lock = FileLock(str(locks / f"{cell.id}.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return None
+        return lock
+
+    def write_manifest(self, name: str, manifest: dict[str, Any]) -> Path:
+        path = self.root / "runs" / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{_safe(name)}.json"
+        write_json_atomic(path, manifest)
+        return path
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)

@@ -1,0 +1,109 @@
+"""Submitted leaderboard entries: ``leaderboards/submissions/<dataset>/*.yaml``, one entry per
+file, each with its provenance. Scores are given as mean/std/seeds or as per-seed lists. An
+optional ``_dataset.yaml`` in the folder names the metric (``metric: acc``) for datasets that
+have no records yet.
+
+Example::
+
+    method: GAT
+    test: {mean: 0.830, std: 0.007}
+    valid: null
+    seeds: 100
+    ext_data: false
+    params: null
+    hardware: null
+    date: 2018-02-04
+    references: [https://arxiv.org/abs/1710.10903]
+    source: Velickovic et al., ICLR 2018, Table 2
+    match: {backbone: gat, method: supervised}   # optional: which harness rows it compares to
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.stats import ScoreSummary
+
+REQUIRED = ("method", "test", "source")
+KNOWN = REQUIRED + ("valid", "seeds", "ext_data", "params", "hardware", "date", "references", "contact", "match", "notes", "dataset")
+
+
+class SubmissionError(ValueError):
+    pass
+
+
+@dataclass
+class Submission:
+    dataset: str
+    method: str
+    test: ScoreSummary
+    valid: ScoreSummary | None
+    source: str
+    path: str
+    ext_data: bool = False
+    params: int | None = None
+    hardware: str | None = None
+    date: str | None = None
+    references: list[str] = field(default_factory=list)
+    contact: str | None = None
+    match: dict[str, str] = field(default_factory=dict)
+
+
+def _summary(path: Path, key: str, value: Any, seeds: int | None) -> ScoreSummary | None:
+    if value is None:
+        return None
+    if isinstance(value, list) and value and all(isinstance(v, (int, float)) for v in value):
+        return ScoreSummary.of(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return ScoreSummary(float(value), None, seeds or 1)
+    if isinstance(value, dict) and isinstance(value.get("mean"), (int, float)):
+        std = value.get("std")
+        if std is not None and not isinstance(std, (int, float)):
+            raise SubmissionError(f"{path}: {key}.std must be a number")
+        return ScoreSummary(float(value["mean"]), None if std is None else float(std), seeds or 1)
+    raise SubmissionError(f"{path}: {key} must be {{mean, std}}, a number, or a list of per-seed scores; got {value!r}")
+
+
+def load_submission(path: Path, dataset: str) -> Submission:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise SubmissionError(f"{path}: YAML syntax error: {error}") from None
+    if not isinstance(raw, dict):
+        raise SubmissionError(f"{path}: must be a mapping with keys {', '.join(REQUIRED)}")
+    missing = [key for key in REQUIRED if key not in raw]
+    unknown = [key for key in raw if key not in KNOWN]
+    if missing or unknown:
+        raise SubmissionError(f"{path}: missing {missing}, unknown {unknown}; valid keys: {', '.join(KNOWN)}")
+    seeds = raw.get("seeds")
+    return Submission(
+        dataset=dataset,
+        method=str(raw["method"]),
+        test=_summary(path, "test", raw["test"], seeds),
+        valid=_summary(path, "valid", raw.get("valid"), seeds),
+        source=str(raw["source"]),
+        path=str(path),
+        ext_data=bool(raw.get("ext_data", False)),
+        params=raw.get("params"),
+        hardware=raw.get("hardware"),
+        date=str(raw["date"]) if raw.get("date") else None,
+        references=list(raw.get("references") or []),
+        contact=raw.get("contact"),
+        match=dict(raw.get("match") or {}),
+    )
+
+
+def load_submissions(folder: str | Path, dataset: str) -> list[Submission]:
+    folder = Path(folder) / dataset
+    if not folder.is_dir():
+        return []
+    return [load_submission(path, dataset) for path in sorted(folder.glob("*.yaml")) if not path.name.startswith("_")]
+
+
+def submitted_datasets(folder: str | Path) -> list[str]:
+    folder = Path(folder)
+    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []

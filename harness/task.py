@@ -1,0 +1,167 @@
+"""The task bundle a dataset returns, the view of it a method receives, and what a method
+returns.
+
+A :class:`Task` holds everything, test labels included. The runner hands a method only
+:meth:`Task.method_view`: the graph(s) without ``y``, the items to predict for every split, and
+labels for the training and validation items. Test labels stay with the runner, which scores the
+test predictions itself.
+
+Items per task family: node indices ``(n,)`` for node tasks, graph indices ``(n,)`` for graph
+tasks, candidate node pairs ``(2, n)`` for link prediction (the training items are the positive
+training edges; validation and test items mix positives and negatives, labelled 1 and 0).
+Labels: class ids ``(n,)`` for single-label classification; ``(n, T)`` floats with NaN for
+missing values for multi-label, graph classification and regression; ``(n,)`` 0/1 for links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, Mapping, Sequence
+
+import torch
+
+from harness.components import TaskType
+from harness.evaluator import Evaluator
+
+SPLITS = ("train", "valid", "test")
+METHOD_SPLITS = ("train", "valid")
+
+
+class HiddenLabelError(KeyError):
+    """A method asked for labels it must not see."""
+
+
+@dataclass
+class Task:
+    """Everything a dataset plugin provides about one task."""
+
+    name: str
+    task_type: str
+    metric: str
+    num_outputs: int
+    items: Mapping[str, torch.Tensor]
+    labels: Mapping[str, torch.Tensor]
+    data: Any = None
+    graphs: Sequence[Any] | None = None
+    raw: Mapping[str, Sequence[Any]] = field(default_factory=dict)
+    evaluator: Any = None
+    info: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.task_type not in TaskType.ALL:
+            raise ValueError(f"task {self.name!r}: unknown task type {self.task_type!r}")
+        if self.evaluator is None:
+            self.evaluator = Evaluator(self.metric)
+        level_graph = self.task_type in TaskType.GRAPH_LEVEL
+        if level_graph and self.graphs is None:
+            raise ValueError(f"task {self.name!r}: a graph-level task needs `graphs`")
+        if not level_graph and self.data is None:
+            raise ValueError(f"task {self.name!r}: a node or link task needs `data`")
+        for split in SPLITS:
+            if split not in self.items or split not in self.labels:
+                raise ValueError(f"task {self.name!r}: items and labels must have the splits {SPLITS}")
+
+    @property
+    def in_dim(self) -> int:
+        sample = self.graphs[0] if self.graphs is not None else self.data
+        return int(sample.x.size(-1))
+
+    def score(self, split: str, predictions: torch.Tensor) -> float:
+        """The metric of ``predictions`` for the items of ``split``."""
+        return float(self.evaluator(self.labels[split], predictions))
+
+    def method_view(self) -> "TaskView":
+        """The task as a method may see it: no test labels anywhere."""
+        data = _without_labels(self.data) if self.data is not None else None
+        graphs = [_without_labels(g) for g in self.graphs] if self.graphs is not None else None
+        labels = {split: self.labels[split] for split in METHOD_SPLITS}
+        return TaskView(self, data, graphs, MappingProxyType(labels))
+
+
+def _without_labels(data):
+    if getattr(data, "y", None) is None:
+        return data
+    data = data.clone()
+    del data.y
+    return data
+
+
+class _HiddenTestLabels(Mapping):
+    """A mapping of the training and validation labels that refuses the test split loudly."""
+
+    def __init__(self, labels: Mapping[str, torch.Tensor]):
+        self._labels = labels
+
+    def __getitem__(self, split):
+        if split == "test":
+            raise HiddenLabelError("test labels are never visible to a method; select on 'valid'")
+        return self._labels[split]
+
+    def __iter__(self):
+        return iter(self._labels)
+
+    def __len__(self):
+        return len(self._labels)
+
+
+class TaskView:
+    """What a method receives: the task without test labels."""
+
+    def __init__(self, task: Task, data, graphs, labels):
+        self.name = task.name
+        self.task_type = task.task_type
+        self.metric = task.metric
+        self.num_outputs = task.num_outputs
+        self.items = MappingProxyType(dict(task.items))
+        self.labels = _HiddenTestLabels(labels)
+        self.data = data
+        self.graphs = graphs
+        self.raw = MappingProxyType(dict(task.raw))
+        self.info = MappingProxyType(dict(task.info))
+        self.higher_is_better = task.evaluator.higher_is_better
+        self._evaluator = task.evaluator
+        #: the dataset's identity (name, parameters, version): part of cache keys.
+        self.identity = {"name": task.name}
+
+    @property
+    def in_dim(self) -> int:
+        sample = self.graphs[0] if self.graphs is not None else self.data
+        return int(sample.x.size(-1))
+
+    def score(self, split: str, predictions: torch.Tensor) -> float:
+        """The metric on the training or validation items (for early stopping and selection)."""
+        return float(self._evaluator(self.labels[split], predictions))
+
+    def improved(self, score: float, best: float | None) -> bool:
+        if best is None:
+            return True
+        return score > best if self.higher_is_better else score < best
+
+    def with_features(self, x: torch.Tensor) -> "TaskView":
+        """A copy whose node features are ``x`` (an encoder's output)."""
+        view = object.__new__(TaskView)
+        view.__dict__.update(self.__dict__)
+        if self.graphs is not None:
+            sizes = [g.num_nodes for g in self.graphs]
+            view.graphs = [replace_x(g, part) for g, part in zip(self.graphs, x.split(sizes))]
+        else:
+            view.data = replace_x(self.data, x)
+        return view
+
+
+def replace_x(data, x: torch.Tensor):
+    data = data.clone() if hasattr(data, "clone") else replace(data)
+    data.x = x
+    return data
+
+
+@dataclass
+class Predictions:
+    """What a method returns: scores for the validation and test items (in item order), the
+    epoch it selected on validation, and any method-specific traces to keep in the record."""
+
+    valid: torch.Tensor
+    test: torch.Tensor
+    best_epoch: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

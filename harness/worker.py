@@ -1,0 +1,231 @@
+"""Running one cell: build its components, hand the method the task without test labels,
+score the predictions it returns, and produce the record.
+
+:class:`CellJob` is the picklable callable an executor runs per cell. With ``isolate`` it runs
+the cell in a child process of its own, so that a crash, an out-of-memory kill or a hang ends
+only that cell.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import random
+import signal
+import time
+import traceback
+from datetime import datetime, timezone
+from typing import Any
+
+from harness import provenance
+from harness.cell import Cell
+from harness.context import CellTimeout, RunContext
+from harness.settings import RunSettings
+
+_process_state: dict[str, Any] = {}
+
+
+def use_plugins(plugins, registry) -> None:
+    """Share the driving process's plugins with cells that run in the same process."""
+    _process_state["plugins"] = (plugins, registry)
+
+
+def _plugins(settings: RunSettings):
+    if "plugins" not in _process_state:
+        from harness.registry import load_registry
+
+        _process_state["plugins"] = load_registry(settings.plugin_files)
+    return _process_state["plugins"]
+
+
+def _seed_everything(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _device(requested: str) -> str:
+    import torch
+
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return requested
+
+
+class BackboneFactory:
+    """What a method receives for the backbone: ``factory(in_dim, out_dim)`` builds a module."""
+
+    def __init__(self, component, params: dict[str, Any], task_type: str):
+        self.name = component.name
+        self.params = dict(params)
+        self.capabilities = component.capabilities
+        self.task_type = task_type
+        self._build = component.load()
+
+    def __call__(self, in_dim: int, out_dim: int, **overrides):
+        return self._build(in_dim, out_dim, self.task_type, **{**self.params, **overrides})
+
+
+def base_record(cell: Cell) -> dict[str, Any]:
+    return {
+        "cell_id": cell.id,
+        "cell": cell.to_dict(),
+        "config": cell.config(),
+        "seed": cell.seed,
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "versions": provenance.versions(),
+        "git": provenance.git_state(),
+    }
+
+
+def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
+    """Run one cell in this process and return its record (never raises for a failing cell)."""
+    from harness.cache import ArtifactCache
+    from harness.memory import PeakMemory
+
+    record = base_record(cell)
+    plugins, registry = _plugins(settings)
+    start = time.monotonic()
+    deadline = start + settings.timeout if settings.timeout else None
+    context = None
+    try:
+        _seed_everything(cell.seed)
+        device = _device(settings.device)
+        record["hardware"] = provenance.hardware(device)
+        context = RunContext(cell, registry, plugins, ArtifactCache(settings.cache_dir), settings.data_root, device, deadline)
+        with PeakMemory(cuda=device.startswith("cuda")) as peak, _alarm(settings.timeout):
+            record.update(_execute(cell, registry, context))
+        record["peak_memory_bytes"] = peak.rss_bytes
+        record["peak_cuda_memory_bytes"] = peak.cuda_bytes
+        record["status"] = "complete"
+    except CellTimeout as error:
+        record.update(status="timeout", error=str(error), traceback=traceback.format_exc())
+    except Exception as error:
+        record.update(status="failed", error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc())
+    record["wall_time_s"] = time.monotonic() - start
+    if context is not None:
+        record["curve"] = context.curve
+    return record
+
+
+def _execute(cell: Cell, registry, context: RunContext) -> dict[str, Any]:
+    dataset = registry.get("dataset", cell.dataset.name)
+    encoder_component = registry.get("encoder", cell.encoder.name)
+    task = dataset.load()(root=context.data_root, **cell.dataset.params)
+    view = task.method_view()
+    view.identity = cell.dataset.identity()
+    encoder = encoder_component.load()(**cell.encoder.params)
+    backbone = BackboneFactory(registry.get("backbone", cell.backbone.name), cell.backbone.params, task.task_type)
+    method = registry.get("method", cell.method.name).load()(**cell.method.params)
+    predictions = method.run(view, encoder, backbone, context)
+    _check_predictions(task, predictions)
+    return {
+        "dataset": task.name,
+        "task_type": task.task_type,
+        "metric": task.metric,
+        "higher_is_better": task.evaluator.higher_is_better,
+        "valid": task.score("valid", predictions.valid),
+        "test": task.score("test", predictions.test),
+        "best_epoch": predictions.best_epoch,
+        "num_params": context.num_params(),
+        "external_data": bool(encoder_component.external_data or context.external_data or task.info.get("external_data")),
+        "extra": predictions.extra,
+    }
+
+
+def _check_predictions(task, predictions) -> None:
+    for split in ("valid", "test"):
+        expected = task.items[split].size(-1)
+        got = getattr(predictions, split)
+        if got is None or len(got) != expected:
+            size = None if got is None else len(got)
+            raise ValueError(f"the method returned {size} {split} predictions; the task has {expected} {split} items")
+
+
+class _alarm:
+    """A hard per-cell time limit through SIGALRM where possible (main thread, POSIX)."""
+
+    def __init__(self, seconds: float | None):
+        self.seconds = seconds
+        self.armed = False
+
+    def _fire(self, signum, frame):
+        raise CellTimeout(f"the cell ran past its time limit of {self.seconds:g} s")
+
+    def __enter__(self):
+        import threading
+
+        if self.seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGALRM, self._fire)
+            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            self.armed = True
+        return self
+
+    def __exit__(self, *exc):
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+
+
+def _child(cell_dict, settings, connection) -> None:
+    record = run_cell(Cell.from_dict(cell_dict), settings)
+    connection.send(record)
+    connection.close()
+
+
+class CellJob:
+    """The picklable per-cell callable handed to executors."""
+
+    def __init__(self, settings: RunSettings):
+        self.settings = settings
+
+    def __call__(self, cell: Cell) -> dict[str, Any]:
+        if self.settings.isolate:
+            return self._isolated(cell)
+        return run_cell(cell, self.settings)
+
+    def _isolated(self, cell: Cell) -> dict[str, Any]:
+        context = multiprocessing.get_context("spawn")
+        receiver, sender = context.Pipe(duplex=False)
+        process = context.Process(target=_child, args=(cell.to_dict(), self.settings, sender), daemon=True)
+        start = time.monotonic()
+        process.start()
+        sender.close()
+        # The child enforces the limit itself; the parent's margin catches a child that hangs
+        # where a signal cannot reach (inside native code).
+        limit = self.settings.timeout + 30 if self.settings.timeout else None
+        record = None
+        if receiver.poll(limit):
+            try:
+                record = receiver.recv()
+            except EOFError:
+                record = None
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        if record is not None:
+            return record
+        record = base_record(cell)
+        record["wall_time_s"] = time.monotonic() - start
+        if process.exitcode is None or (limit and time.monotonic() - start >= limit):
+            record.update(status="timeout", error=f"the cell's process was killed after {limit:g} s")
+        else:
+            record.update(status="failed", error=_describe_exit(process.exitcode))
+        return record
+
+
+def _describe_exit(code: int | None) -> str:
+    if code is not None and code < 0:
+        name = signal.Signals(-code).name
+        hint = " (killed: possibly out of memory)" if -code == signal.SIGKILL else ""
+        return f"the cell's process died from signal {name}{hint}"
+    return f"the cell's process exited with code {code} before returning a record"
+
+
+def finite(value: float | None) -> bool:
+    return value is not None and not math.isnan(value)

@@ -1,0 +1,48 @@
+"""GNN backbones from PyTorch Geometric layers: GCN, GraphSAGE, GAT, GIN and an MLP.
+
+Each is a stack of PyG layers with the knobs users expect (layers, hidden width, dropout,
+activation, normalisation, residual connections); :mod:`.stack` holds the one stack they share.
+A backbone maps node features to one row per node; methods add pooling and heads.
+"""
+
+from harness import Component, Param, hookimpl
+
+_COMMON = (
+    Param("num_layers", "int", 2, "number of layers (message-passing layers; linear layers for mlp)", minimum=1),
+    Param("hidden", "int", 64, "hidden width (per head for gat)", minimum=1),
+    Param("dropout", "float", 0.5, "dropout before every layer, the input layer included", minimum=0),
+    Param("activation", "str", "relu", "non-linearity between layers", choices=("relu", "elu", "gelu", "leaky_relu")),
+    Param("norm", "str", "none", "normalisation after each hidden layer", choices=("none", "batch", "layer")),
+    Param("residual", "bool", False, "add each hidden layer's input to its output where widths match"),
+)
+
+
+def _backbone(name, doc, extra=(), capabilities=()):
+    return Component(
+        kind="backbone",
+        name=name,
+        factory=f"harness_pyg_backbones.stack:{name}",
+        doc=doc,
+        params=_COMMON + tuple(extra),
+        version="1",
+        capabilities=frozenset(capabilities),
+    )
+
+
+@hookimpl
+def harness_backbones():
+    return [
+        _backbone("gcn", "Graph convolutional network (Kipf and Welling, ICLR 2017), PyG GCNConv.",
+                  [Param("cached", "bool", False, "cache the normalised adjacency (full-batch, fixed graph only)")]),
+        _backbone("sage", "GraphSAGE (Hamilton et al., NeurIPS 2017), PyG SAGEConv.",
+                  [Param("aggregation", "str", "mean", "neighbour aggregation", choices=("mean", "max", "sum"))]),
+        _backbone("gat", "Graph attention network (Velickovic et al., ICLR 2018), PyG GATConv.",
+                  [Param("heads", "int", 8, "attention heads of hidden layers (concatenated)", minimum=1),
+                   Param("out_heads", "int", 1, "attention heads of the output layer (averaged)", minimum=1),
+                   Param("attention_dropout", "float", 0.6, "dropout on attention coefficients", minimum=0),
+                   Param("edge_dim", "int", 0, "edge feature width used by attention; 0 ignores edge features", minimum=0)]),
+        _backbone("gin", "Graph isomorphism network (Xu et al., ICLR 2019), PyG GINConv with 2-layer MLPs.",
+                  [Param("train_eps", "bool", False, "learn the self-loop weight epsilon")]),
+        _backbone("mlp", "Multi-layer perceptron on node features alone (ignores the graph).",
+                  capabilities={"no-propagation"}),
+    ]

@@ -1,0 +1,100 @@
+"""One layer stack for every backbone: dropout -> layer -> (norm -> activation -> residual) per
+hidden layer, the output layer bare. Only the layer type differs between backbones."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from torch import nn
+from torch_geometric import nn as pyg
+
+ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU, "leaky_relu": nn.LeakyReLU}
+NORMS = {"none": lambda width: nn.Identity(), "batch": nn.BatchNorm1d, "layer": nn.LayerNorm}
+
+
+class LayerStack(nn.Module):
+    """``make_layer(in_width, out_width, is_last)`` builds each layer and returns
+    ``(module, produced_width)``; ``propagates`` says whether layers take ``edge_index``."""
+
+    def __init__(self, in_dim, out_dim, num_layers, hidden, dropout, activation, norm, residual,
+                 make_layer: Callable, propagates: bool = True, uses_edge_attr: bool = False):
+        super().__init__()
+        self.dropout = dropout
+        self.residual = residual
+        self.propagates = propagates
+        self.uses_edge_attr = uses_edge_attr
+        self.hops = num_layers if propagates else 0
+        self.layers, self.norms = nn.ModuleList(), nn.ModuleList()
+        width = in_dim
+        for index in range(num_layers):
+            is_last = index == num_layers - 1
+            layer, produced = make_layer(width, out_dim if is_last else hidden, is_last)
+            self.layers.append(layer)
+            if not is_last:
+                self.norms.append(NORMS[norm](produced))
+            width = produced
+        self.activation = ACTIVATIONS[activation]()
+
+    def _layer_forward(self, layer, h, edge_index, edge_attr):
+        if not self.propagates:
+            return layer(h)
+        if self.uses_edge_attr:
+            return layer(h, edge_index, edge_attr=edge_attr)
+        return layer(h, edge_index)
+
+    def forward(self, x, edge_index=None, edge_attr=None):
+        h = x
+        last = len(self.layers) - 1
+        for index, layer in enumerate(self.layers):
+            inputs = h
+            h = nn.functional.dropout(h, p=self.dropout, training=self.training)
+            h = self._layer_forward(layer, h, edge_index, edge_attr)
+            if index < last:
+                h = self.activation(self.norms[index](h))
+                if self.residual and h.shape == inputs.shape:
+                    h = h + inputs
+        return h
+
+    def reset_parameters(self):
+        for module in self.modules():
+            if module is not self and hasattr(module, "reset_parameters"):
+                module.reset_parameters()
+
+
+def _common(num_layers, hidden, dropout, activation, norm, residual):
+    return dict(num_layers=num_layers, hidden=hidden, dropout=dropout, activation=activation, norm=norm, residual=residual)
+
+
+def gcn(in_dim, out_dim, task_type, cached=False, **common):
+    return LayerStack(in_dim, out_dim, **_common(**common),
+                      make_layer=lambda i, o, last: (pyg.GCNConv(i, o, cached=cached), o))
+
+
+def sage(in_dim, out_dim, task_type, aggregation="mean", **common):
+    return LayerStack(in_dim, out_dim, **_common(**common),
+                      make_layer=lambda i, o, last: (pyg.SAGEConv(i, o, aggr=aggregation), o))
+
+
+def gat(in_dim, out_dim, task_type, heads=8, out_heads=1, attention_dropout=0.6, edge_dim=0, **common):
+    def make(i, o, last):
+        n_heads = out_heads if last else heads
+        layer = pyg.GATConv(i, o, heads=n_heads, concat=not last, dropout=attention_dropout, edge_dim=edge_dim or None)
+        return layer, o if last else o * n_heads
+
+    return LayerStack(in_dim, out_dim, **_common(**common), make_layer=make, uses_edge_attr=edge_dim > 0)
+
+
+def gin(in_dim, out_dim, task_type, train_eps=False, **common):
+    hidden = common["hidden"]
+
+    def make(i, o, last):
+        mlp = nn.Sequential(nn.Linear(i, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Linear(hidden, o))
+        return pyg.GINConv(mlp, train_eps=train_eps), o
+
+    return LayerStack(in_dim, out_dim, **_common(**common), make_layer=make)
+
+
+def mlp(in_dim, out_dim, task_type, **common):
+    return LayerStack(in_dim, out_dim, **_common(**common),
+                      make_layer=lambda i, o, last: (nn.Linear(i, o), o), propagates=False)
+

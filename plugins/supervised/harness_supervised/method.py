@@ -1,0 +1,203 @@
+"""Supervised training for every task family.
+
+- node classification: cross-entropy on the training nodes; node multi-label: masked BCE;
+- graph classification: backbone -> pooling -> linear head, masked BCE; graph regression: MSE;
+- link prediction: dot-product scores of node embeddings, BCE against one random non-edge per
+  training edge (resampled every epoch); messages pass over the training edges only.
+
+Each epoch is scored on validation; the best state (by the task's metric) is restored before
+predicting. Full batch by default; mini-batches of graphs for graph tasks, and neighbour-sampled
+mini-batches for node tasks when ``batch_size`` > 0.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from harness.components import TaskType
+from harness.task import Predictions
+
+
+class Supervised:
+    def __init__(self, epochs, lr, weight_decay, patience, batch_size, fanout, embedding_dim, pooling):
+        self.epochs = epochs
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.batch_size = batch_size
+        self.fanout = fanout
+        self.embedding_dim = embedding_dim
+        self.pooling = pooling
+
+    def run(self, task, encoder, backbone, context) -> Predictions:
+        task = context.encode(task, encoder)
+        family = _FAMILIES[task.task_type](self, task, backbone, context.device)
+        context.track(family.model)
+        optimizer = torch.optim.Adam(family.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        context.plan_epochs(self.epochs)
+        best_score, best_state, best_epoch, waited = None, None, 0, 0
+        for epoch in range(self.epochs):
+            family.model.train()
+            loss = family.train_epoch(optimizer)
+            family.model.eval()
+            with torch.no_grad():
+                score = task.score("valid", family.predict("valid").cpu())
+            context.log_epoch(epoch, train_loss=loss, valid=score)
+            if task.improved(score, best_score):
+                best_score, best_epoch, waited = score, epoch, 0
+                best_state = copy.deepcopy(family.model.state_dict())
+            else:
+                waited += 1
+                if self.patience and waited >= self.patience:
+                    break
+        family.model.load_state_dict(best_state)
+        family.model.eval()
+        with torch.no_grad():
+            return Predictions(valid=family.predict("valid").cpu(), test=family.predict("test").cpu(), best_epoch=best_epoch)
+
+
+def _masked(loss_fn, output, target):
+    known = ~torch.isnan(target)
+    return loss_fn(output[known], target[known])
+
+
+class NodeFamily:
+    def __init__(self, method: Supervised, task, backbone, device):
+        self.task, self.device, self.method = task, device, method
+        self.data = task.data.to(device)
+        self.model = backbone(task.in_dim, task.num_outputs).to(device)
+        self.train_items = task.items["train"].to(device)
+        self.train_labels = task.labels["train"].to(device)
+        self.multilabel = task.task_type == TaskType.NODE_MULTILABEL
+        self.loader = self._loader() if method.batch_size else None
+
+    def _loader(self):
+        from torch_geometric.loader import NeighborLoader
+
+        labels = torch.zeros((self.data.num_nodes, *self.train_labels.shape[1:]), dtype=self.train_labels.dtype, device=self.device)
+        labels[self.train_items] = self.train_labels
+        data = self.data.clone()
+        data.train_target = labels
+        return NeighborLoader(data, num_neighbors=list(self.method.fanout), batch_size=self.method.batch_size, input_nodes=self.train_items, shuffle=True)
+
+    def _loss(self, out, target):
+        if self.multilabel:
+            return _masked(F.binary_cross_entropy_with_logits, out, target)
+        return F.cross_entropy(out, target)
+
+    def _forward(self, data):
+        return self.model(data.x, data.edge_index, getattr(data, "edge_attr", None))
+
+    def train_epoch(self, optimizer) -> float:
+        if self.loader is None:
+            optimizer.zero_grad()
+            loss = self._loss(self._forward(self.data)[self.train_items], self.train_labels)
+            loss.backward()
+            optimizer.step()
+            return float(loss)
+        total, count = 0.0, 0
+        for batch in self.loader:
+            optimizer.zero_grad()
+            size = batch.batch_size
+            loss = self._loss(self._forward(batch)[:size], batch.train_target[:size])
+            loss.backward()
+            optimizer.step()
+            total, count = total + float(loss) * size, count + size
+        return total / max(count, 1)
+
+    def predict(self, split):
+        return self._forward(self.data)[self.task.items[split].to(self.device)]
+
+
+class GraphFamily:
+    def __init__(self, method: Supervised, task, backbone, device):
+        from torch_geometric import nn as pyg
+
+        self.task, self.device, self.method = task, device, method
+        encoder = backbone(task.in_dim, method.embedding_dim)
+        pool = {"mean": pyg.global_mean_pool, "sum": pyg.global_add_pool, "max": pyg.global_max_pool}[method.pooling]
+        self.model = _GraphModel(encoder, pool, nn.Linear(method.embedding_dim, task.num_outputs)).to(device)
+        self.regression = task.task_type == TaskType.GRAPH_REGRESSION
+        train = [self._with_target(task.graphs[i], y) for i, y in zip(task.items["train"].tolist(), task.labels["train"])]
+        self.train_loader = self._loader(train, shuffle=True)
+
+    @staticmethod
+    def _with_target(graph, target):
+        graph = graph.clone()
+        graph.target = target.view(1, -1)
+        return graph
+
+    def _loader(self, graphs, shuffle):
+        from torch_geometric.loader import DataLoader
+
+        return DataLoader(graphs, batch_size=self.method.batch_size or len(graphs), shuffle=shuffle)
+
+    def train_epoch(self, optimizer) -> float:
+        loss_fn = F.mse_loss if self.regression else F.binary_cross_entropy_with_logits
+        total, count = 0.0, 0
+        for batch in self.train_loader:
+            batch = batch.to(self.device)
+            optimizer.zero_grad()
+            loss = _masked(loss_fn, self.model(batch), batch.target)
+            loss.backward()
+            optimizer.step()
+            total, count = total + float(loss) * batch.num_graphs, count + batch.num_graphs
+        return total / max(count, 1)
+
+    def predict(self, split):
+        graphs = [self.task.graphs[i] for i in self.task.items[split].tolist()]
+        return torch.cat([self.model(batch.to(self.device)) for batch in self._loader(graphs, shuffle=False)])
+
+
+class _GraphModel(nn.Module):
+    def __init__(self, encoder, pool, head):
+        super().__init__()
+        self.encoder, self.pool, self.head = encoder, pool, head
+
+    def forward(self, batch):
+        nodes = self.encoder(batch.x, batch.edge_index, getattr(batch, "edge_attr", None))
+        return self.head(self.pool(nodes, batch.batch))
+
+
+class LinkFamily:
+    def __init__(self, method: Supervised, task, backbone, device):
+        self.task, self.device = task, device
+        self.data = task.data.to(device)
+        self.model = backbone(task.in_dim, method.embedding_dim).to(device)
+        self.positives = task.items["train"].to(device)
+
+    def _embed(self):
+        return self.model(self.data.x, self.data.edge_index, getattr(self.data, "edge_attr", None))
+
+    @staticmethod
+    def _score(z, pairs):
+        return (z[pairs[0]] * z[pairs[1]]).sum(dim=-1)
+
+    def train_epoch(self, optimizer) -> float:
+        from torch_geometric.utils import negative_sampling
+
+        optimizer.zero_grad()
+        z = self._embed()
+        negatives = negative_sampling(self.data.edge_index, num_nodes=self.data.num_nodes, num_neg_samples=self.positives.size(1))
+        scores = torch.cat([self._score(z, self.positives), self._score(z, negatives)])
+        targets = torch.cat([torch.ones(self.positives.size(1)), torch.zeros(negatives.size(1))]).to(self.device)
+        loss = F.binary_cross_entropy_with_logits(scores, targets)
+        loss.backward()
+        optimizer.step()
+        return float(loss)
+
+    def predict(self, split):
+        return self._score(self._embed(), self.task.items[split].to(self.device))
+
+
+_FAMILIES = {
+    TaskType.NODE_CLASSIFICATION: NodeFamily,
+    TaskType.NODE_MULTILABEL: NodeFamily,
+    TaskType.GRAPH_CLASSIFICATION: GraphFamily,
+    TaskType.GRAPH_REGRESSION: GraphFamily,
+    TaskType.LINK_PREDICTION: LinkFamily,
+}

@@ -1,0 +1,75 @@
+"""Task bundles for the synthetic datasets declared in :mod:`harness_synthetic`."""
+
+from __future__ import annotations
+
+import torch
+from torch_geometric.transforms import RandomLinkSplit
+
+from harness.task import Task
+from harness_synthetic import generators
+
+
+def _node_split(labels: torch.Tensor, per_class: int, seed: int) -> dict[str, torch.Tensor]:
+    """``per_class`` training nodes per class (Planetoid style); the rest halves into
+    validation and test."""
+    generator = torch.Generator().manual_seed(seed + 1)
+    order = torch.randperm(len(labels), generator=generator)
+    train = torch.cat([order[labels[order] == c][:per_class] for c in labels.unique()])
+    rest = order[~torch.isin(order, train)]
+    half = len(rest) // 2
+    return {"train": train.sort().values, "valid": rest[:half].sort().values, "test": rest[half:].sort().values}
+
+
+def _random_split(count: int, seed: int, train=0.6, valid=0.2) -> dict[str, torch.Tensor]:
+    order = torch.randperm(count, generator=torch.Generator().manual_seed(seed + 1))
+    a, b = int(train * count), int((train + valid) * count)
+    return {"train": order[:a].sort().values, "valid": order[a:b].sort().values, "test": order[b:].sort().values}
+
+
+def _node_task(name, task_type, metric, num_outputs, data, items) -> Task:
+    labels = {split: data.y[index] for split, index in items.items()}
+    return Task(name=name, task_type=task_type, metric=metric, num_outputs=num_outputs, data=data, items=items, labels=labels)
+
+
+def node_classification(root, seed, num_nodes, num_classes, num_features, feature_noise) -> Task:
+    data = generators.contextual_sbm(num_nodes, num_classes, num_features, feature_noise, seed)
+    return _node_task("synthetic-node", "node-classification", "acc", num_classes, data, _node_split(data.y, 20, seed))
+
+
+def node_multilabel(root, seed, num_nodes, num_labels, num_features, feature_noise) -> Task:
+    data = generators.smoothed_latent_labels(num_nodes, num_labels, num_features, feature_noise, seed)
+    return _node_task("synthetic-multilabel", "node-multilabel", "rocauc", num_labels, data, _random_split(num_nodes, seed))
+
+
+def _graph_task(name, task_type, metric, graphs, seed) -> Task:
+    items = _random_split(len(graphs), seed, train=0.8, valid=0.1)
+    y = torch.cat([g.y for g in graphs])
+    labels = {split: y[index] for split, index in items.items()}
+    return Task(name=name, task_type=task_type, metric=metric, num_outputs=y.size(1), graphs=graphs, items=items, labels=labels)
+
+
+def graph_classification(root, seed, num_graphs, clique_size) -> Task:
+    graphs = generators.planted_cliques(num_graphs, clique_size, seed)
+    return _graph_task("synthetic-graph", "graph-classification", "rocauc", graphs, seed)
+
+
+def graph_regression(root, seed, num_graphs) -> Task:
+    graphs = generators.triangle_density(num_graphs, seed)
+    return _graph_task("synthetic-graph-regression", "graph-regression", "rmse", graphs, seed)
+
+
+def link_prediction(root, seed, num_nodes, num_features, feature_noise) -> Task:
+    data = generators.contextual_sbm(num_nodes, 4, num_features, feature_noise, seed)
+    del data.y
+    state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        split = RandomLinkSplit(num_val=0.05, num_test=0.1, is_undirected=True, add_negative_train_samples=False)
+        train, valid, test = split(data)
+    finally:
+        torch.random.set_rng_state(state)
+    items = {"train": train.edge_label_index, "valid": valid.edge_label_index, "test": test.edge_label_index}
+    labels = {"train": train.edge_label, "valid": valid.edge_label, "test": test.edge_label}
+    graph = train.clone()
+    del graph.edge_label, graph.edge_label_index
+    return Task(name="synthetic-link", task_type="link-prediction", metric="rocauc", num_outputs=1, data=graph, items=items, labels=labels)

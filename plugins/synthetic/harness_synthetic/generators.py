@@ -1,0 +1,115 @@
+"""The generative processes of the synthetic tasks. Every function takes a
+``torch.Generator`` so that a task is a pure function of its parameters.
+
+- **Contextual SBM** (node classification): ``C`` equal communities; an edge joins two nodes
+  of the same community with probability ``p_in = 8 / n`` and of different ones with
+  ``p_out = 1 / n`` (mean degree about 8 + (C - 1)). Class means ``mu_c ~ N(0, I) / sqrt(d)``
+  scaled to unit norm; features ``x_i = mu_{y_i} + noise * N(0, I)``. With the
+  default noise the features alone are weak and neighbours help: a GNN beats an MLP.
+- **Smoothed latent factors** (multi-label): the same SBM with 4 communities; each node draws
+  ``z_i ~ N(m_{c_i}, I_8)``; ``z`` is averaged over each node's closed neighbourhood once;
+  label ``t`` is ``1[z_i . w_t > 0]`` with ``w_t ~ N(0, I_8)``; features are a random linear
+  map of the unsmoothed ``z`` plus noise.
+- **Planted cliques** (graph classification): Erdos-Renyi graphs with ``n ~ U{12..30}`` nodes
+  and edge probability ``p ~ U(0.1, 0.2)``; in half of them, chosen at random, a clique on
+  ``k`` random nodes is added. Node features are the constant 1 (structure alone decides).
+- **Triangle density** (graph regression): Erdos-Renyi graphs with ``n ~ U{8..24}``,
+  ``p ~ U(0.1, 0.4)``; target = number of triangles / n. Node features are the constant 1.
+- **Link SBM** (link prediction): the contextual SBM with 4 communities; 5% of the edges are
+  held out for validation and 10% for test (PyG's ``RandomLinkSplit``), each with as many
+  random non-edges as negatives; message passing uses the training edges only.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch_geometric.data import Data
+from torch_geometric.utils import erdos_renyi_graph, stochastic_blockmodel_graph, to_undirected
+
+
+def _fixed_rng(seed: int):
+    """Run PyG's generators (which draw from torch's global RNG) under a fixed seed without
+    disturbing the caller's random state."""
+    state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    return state
+
+
+def sbm(num_nodes: int, num_blocks: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    sizes = [num_nodes // num_blocks + (1 if b < num_nodes % num_blocks else 0) for b in range(num_blocks)]
+    p_in, p_out = min(1.0, 8 / num_nodes), min(1.0, 1 / num_nodes)
+    probs = torch.full((num_blocks, num_blocks), p_out)
+    probs.fill_diagonal_(p_in)
+    state = _fixed_rng(seed)
+    try:
+        edge_index = stochastic_blockmodel_graph(sizes, probs, directed=False)
+    finally:
+        torch.random.set_rng_state(state)
+    blocks = torch.cat([torch.full((size,), b) for b, size in enumerate(sizes)])
+    return edge_index, blocks
+
+
+def class_features(labels: torch.Tensor, num_classes: int, dim: int, noise: float, generator) -> torch.Tensor:
+    means = torch.randn(num_classes, dim, generator=generator)
+    means = means / means.norm(dim=1, keepdim=True)
+    return means[labels] + noise * torch.randn(len(labels), dim, generator=generator)
+
+
+def contextual_sbm(num_nodes, num_classes, dim, noise, seed) -> Data:
+    generator = torch.Generator().manual_seed(seed)
+    edge_index, labels = sbm(num_nodes, num_classes, seed)
+    x = class_features(labels, num_classes, dim, noise, generator)
+    return Data(x=x, edge_index=edge_index, y=labels, num_nodes=num_nodes)
+
+
+def smoothed_latent_labels(num_nodes, num_labels, dim, noise, seed) -> Data:
+    generator = torch.Generator().manual_seed(seed)
+    edge_index, blocks = sbm(num_nodes, 4, seed)
+    centres = 1.5 * torch.randn(4, 8, generator=generator)
+    z = centres[blocks] + torch.randn(num_nodes, 8, generator=generator)
+    degree = torch.ones(num_nodes).index_add_(0, edge_index[0], torch.ones(edge_index.size(1)))
+    smoothed = z.clone().index_add_(0, edge_index[0], z[edge_index[1]]) / degree.unsqueeze(1)
+    weights = torch.randn(8, num_labels, generator=generator)
+    y = (smoothed @ weights > 0).float()
+    projection = torch.randn(8, dim, generator=generator) / 8**0.5
+    x = z @ projection + noise * torch.randn(num_nodes, dim, generator=generator)
+    return Data(x=x, edge_index=edge_index, y=y, num_nodes=num_nodes)
+
+
+def _er_graph(num_nodes: int, p: float, seed: int) -> torch.Tensor:
+    state = _fixed_rng(seed)
+    try:
+        return erdos_renyi_graph(num_nodes, p)
+    finally:
+        torch.random.set_rng_state(state)
+
+
+def planted_cliques(num_graphs, clique_size, seed) -> list[Data]:
+    generator = torch.Generator().manual_seed(seed)
+    graphs = []
+    for index in range(num_graphs):
+        n = int(torch.randint(12, 31, (1,), generator=generator))
+        p = float(0.1 + 0.1 * torch.rand(1, generator=generator))
+        edge_index = _er_graph(n, p, seed * 1_000_003 + index)
+        has_clique = bool(torch.rand(1, generator=generator) < 0.5)
+        if has_clique:
+            members = torch.randperm(n, generator=generator)[:clique_size]
+            pairs = torch.combinations(members, 2).t()
+            edge_index = torch.cat([edge_index, to_undirected(pairs)], dim=1).unique(dim=1)
+        y = torch.tensor([[float(has_clique)]])
+        graphs.append(Data(x=torch.ones(n, 1), edge_index=edge_index, y=y, num_nodes=n))
+    return graphs
+
+
+def triangle_density(num_graphs, seed) -> list[Data]:
+    generator = torch.Generator().manual_seed(seed)
+    graphs = []
+    for index in range(num_graphs):
+        n = int(torch.randint(8, 25, (1,), generator=generator))
+        p = float(0.1 + 0.3 * torch.rand(1, generator=generator))
+        edge_index = _er_graph(n, p, seed * 1_000_003 + index)
+        adjacency = torch.zeros(n, n)
+        adjacency[edge_index[0], edge_index[1]] = 1.0
+        triangles = torch.trace(adjacency @ adjacency @ adjacency) / 6
+        graphs.append(Data(x=torch.ones(n, 1), edge_index=edge_index, y=torch.tensor([[float(triangles) / n]]), num_nodes=n))
+    return graphs
