@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,8 @@ def _read_yaml(path: str) -> Any:
         raise GridError(path, [Problem("(file)", "cannot be read (permission denied)")]) from None
     except UnicodeDecodeError as error:
         raise GridError(path, [Problem("(file)", f"is not UTF-8 text ({error.reason})")]) from None
+    except OSError as error:
+        raise GridError(path, [Problem("(file)", f"cannot be read ({error.strerror or error})")]) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -102,6 +105,15 @@ def _read_yaml(path: str) -> Any:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(yaml)"
         reason = getattr(error, "problem", None) or str(error)
         raise GridError(path, [Problem(where, f"YAML syntax error: {reason}")]) from None
+
+
+def _plain_data_problem(value: Any) -> str | None:
+    """Why ``value`` cannot enter a cell id (which is JSON), or None when it can."""
+    try:
+        json.dumps(value, sort_keys=True)
+    except (TypeError, ValueError) as error:
+        return f"must be plain data (numbers, strings, booleans, lists, mappings with string keys): {error}"
+    return None
 
 
 def _suggest(value: Any, valid: list[str]) -> str:
@@ -134,8 +146,8 @@ class GridBuilder:
         name = self._name()
         seeds = self._seeds()
         axes = {axis: self._axis(key, axis) for key, axis in AXIS_KEYS.items()}
-        defaults = self._defaults(axes)
         includes = self._rules("include", required=("dataset", "backbone", "method"))
+        defaults = self._defaults(axes, includes)
         excludes = self._rules("exclude", required=())
         if self.problems:
             raise GridError(self.path, self.problems)
@@ -194,7 +206,7 @@ class GridBuilder:
         for i, ref in enumerate(refs):
             if ref is None:
                 continue
-            signature = (ref.name, repr(sorted(ref.params.items())))
+            signature = (ref.name, repr(sorted(ref.params.items(), key=lambda item: repr(item[0]))))
             if signature in seen:
                 self.problem(f"{key}[{i}]", f"duplicate of {key}[{seen[signature]}] ({ref.name} with the same params)")
             seen.setdefault(signature, i)
@@ -236,11 +248,11 @@ class GridBuilder:
             if param is None:
                 self.problem(f"{where}.{key}", f"unknown parameter of {component.kind} {component.name!r}; {_suggest(key, valid)}")
                 continue
-            problem = param.problem(value)
+            problem = param.problem(value) or _plain_data_problem(value)
             if problem:
                 self.problem(f"{where}.{key}", problem)
 
-    def _defaults(self, axes: dict[str, list[ComponentRef]]) -> dict[str, dict[str, Any]]:
+    def _defaults(self, axes: dict[str, list[ComponentRef]], includes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         raw = self.raw.get("defaults", {})
         if raw is None:
             return {}
@@ -256,14 +268,15 @@ class GridBuilder:
                 self.problem(f"defaults.{key}", f"must be a mapping of parameter names to values, got {type(params).__name__}")
                 continue
             axis = AXIS_KEYS[key]
-            components = [self.registry.get(axis, ref.name) for ref in axes[axis]]
+            refs = axes[axis] + [rule[axis] for rule in includes if rule.get(axis) is not None]
+            components = list({ref.name: self.registry.get(axis, ref.name) for ref in refs}.values())
             for param_name, value in params.items():
                 declaring = [c for c in components if c.param(param_name)]
                 if not declaring and components:
                     known = sorted({p.name for c in components for p in c.params})
                     self.problem(f"defaults.{key}.{param_name}", f"no {axis} in this grid has this parameter; {_suggest(param_name, known)}")
                 for component in declaring:
-                    problem = component.param(param_name).problem(value)
+                    problem = component.param(param_name).problem(value) or _plain_data_problem(value)
                     if problem:
                         self.problem(f"defaults.{key}.{param_name}", f"{problem} (for {axis} {component.name!r})")
             defaults[axis] = params
@@ -302,8 +315,10 @@ class GridBuilder:
         return rules
 
     def _is_label(self, axis: str, value: str) -> bool:
-        entries = self.raw.get(f"{axis}s") or []
-        return any(isinstance(e, dict) and e.get("label") == value for e in entries if isinstance(entries, list))
+        entries = self.raw.get(f"{axis}s")
+        if not isinstance(entries, list):
+            return False
+        return any(isinstance(e, dict) and e.get("label") == value for e in entries)
 
     # -- expansion --------------------------------------------------------------------------
 
