@@ -76,10 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from harness.plugins import PluginError
+    from harness.submissions import SubmissionError
 
     try:
         return COMMANDS[args.command](args)
-    except (InvalidInput, PluginError) as error:
+    except (InvalidInput, PluginError, SubmissionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
 
@@ -180,6 +181,8 @@ def cmd_compare(args) -> int:
     from harness.leaderboard import build_tables
     from harness.store import ResultStore
 
+    if not Path(args.results_dir).is_dir():
+        raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
     tables = build_tables(ResultStore(args.results_dir).records(), _submissions_dir(args), [args.dataset])
     if args.dataset not in tables:
         raise InvalidInput(f"no records or submissions for dataset {args.dataset!r} in {args.results_dir!r}")

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from harness.atomic import write_text_atomic
-from harness.stats import SIGNIFICANCE, ScoreSummary, welch_p_value
+from harness.stats import SIGNIFICANCE, ScoreSummary, same_mean, welch_p_value
 from harness.submissions import Submission
 
-COLUMNS = ["Rank", "Method", "Ext. data", "Test {metric}", "Validation {metric}", "Seeds", "#Params", "Hardware", "Date", "References"]
+COLUMNS = ["Rank", "Method", "Ext. data", "Test {metric}", "Validation {metric}", "Seeds", "#Params", "Hardware", "Date", "Contact", "References"]
 
 
 @dataclass
@@ -35,6 +35,7 @@ class Row:
     references: str
     submitted: bool
     config: dict[str, Any] = field(default_factory=dict)
+    contact: str | None = None
     test_scores: list[float] = field(default_factory=list)
     rank: int = 0
     tied_with_best: bool = False
@@ -102,6 +103,7 @@ def rows_from_submissions(submissions: Iterable[Submission]) -> list[Row]:
             references="; ".join(s.references) or s.source,
             submitted=True,
             config={axis: {"name": name} for axis, name in s.match.items()},
+            contact=s.contact,
         )
         for s in submissions
     ]
@@ -111,7 +113,7 @@ def rank(rows: list[Row], higher_is_better: bool) -> list[Row]:
     """Sort by test mean, assign competition ranks and mark rows tied with the best."""
     ordered = sorted(rows, key=lambda r: -r.test.mean if higher_is_better else r.test.mean)
     for position, row in enumerate(ordered):
-        same_as_previous = position > 0 and row.test.mean == ordered[position - 1].test.mean
+        same_as_previous = position > 0 and same_mean(row.test.mean, ordered[position - 1].test.mean)
         row.rank = ordered[position - 1].rank if same_as_previous else position + 1
     if ordered:
         best = ordered[0]
@@ -133,6 +135,7 @@ def _cells(row: Row) -> list[str]:
         f"{row.params:,}" if isinstance(row.params, int) else "",
         row.hardware or "",
         row.date or "",
+        row.contact or "",
         row.references,
     ]
 
@@ -188,7 +191,20 @@ def build_tables(records, submissions_dir: str | Path, datasets: Iterable[str] |
 def _submitted_metric(submissions_dir, dataset: str) -> str | None:
     import yaml
 
+    from harness.evaluator import higher_is_better
+    from harness.submissions import SubmissionError
+
     meta = Path(submissions_dir) / dataset / "_dataset.yaml"
-    if meta.is_file():
-        return (yaml.safe_load(meta.read_text()) or {}).get("metric")
-    return None
+    if not meta.is_file():
+        return None
+    try:
+        raw = yaml.safe_load(meta.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise SubmissionError(f"{meta}: YAML syntax error: {error}") from None
+    metric = raw.get("metric") if isinstance(raw, dict) else None
+    if metric is not None:
+        try:
+            higher_is_better(str(metric))
+        except ValueError as error:
+            raise SubmissionError(f"{meta}: {error}") from None
+    return metric

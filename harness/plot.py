@@ -17,22 +17,26 @@ def _pyplot():
 
 
 def plot_curves(dataset: str, records: list[dict], out_dir: Path) -> Path | None:
-    from harness.leaderboard import method_name
+    from harness.leaderboard import config_id, method_name
 
-    series: dict[str, list[list[float]]] = defaultdict(list)
+    # one series per configuration without the seed (as a leaderboard row), not per display name
+    series: dict[tuple[str, str], list[list[float]]] = defaultdict(list)
     for record in records:
         values = [point["valid"] for point in record.get("curve", []) if "valid" in point]
         if values:
             labels = {axis: record["cell"][axis].get("label") for axis in ("encoder", "backbone", "method")}
-            series[method_name(record["config"], labels)].append(values)
+            entry = {axis: record["config"][axis] for axis in ("dataset", "encoder", "backbone", "method")}
+            series[(method_name(record["config"], labels), config_id(entry))].append(values)
     if not series:
         return None
+    shared = {name for name, _ in series if sum(other == name for other, _ in series) > 1}
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(7, 4.5))
-    for name, runs in sorted(series.items()):
+    for (name, config), runs in sorted(series.items()):
         length = min(len(run) for run in runs)
         mean = [sum(run[i] for run in runs) / len(runs) for i in range(length)]
-        axes.plot(range(1, length + 1), mean, label=f"{name} (n={len(runs)})")
+        label = f"{name} [config {config}]" if name in shared else name
+        axes.plot(range(1, length + 1), mean, label=f"{label} (n={len(runs)})")
     axes.set_xlabel("epoch")
     axes.set_ylabel(f"validation {records[0]['metric']}")
     axes.set_title(f"{dataset}: learning curves")
@@ -56,7 +60,9 @@ def plot_leaderboard(dataset: str, metric: str, higher_is_better: bool, rows, ou
     means = [row.test.mean for row in ordered][::-1]
     errors = [row.test.std or 0.0 for row in ordered][::-1]
     colours = ["tab:grey" if row.submitted else "tab:blue" for row in ordered][::-1]
-    axes.barh(names, means, xerr=errors, color=colours)
+    positions = list(range(len(names)))  # numeric: rows that share a name must not share a bar
+    axes.barh(positions, means, xerr=errors, color=colours)
+    axes.set_yticks(positions, names)
     low = min(m - e for m, e in zip(means, errors))
     high = max(m + e for m, e in zip(means, errors))
     margin = (high - low) * 0.1 or 0.01

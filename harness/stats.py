@@ -28,12 +28,17 @@ class ScoreSummary:
         return f"{self.mean:.4f} ± {self.std:.4f}"
 
 
+def same_mean(a: float, b: float) -> bool:
+    """Equal up to floating-point noise (0.8 over 3 seeds averages to 0.8000000000000002)."""
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
 def welch_p_value(a: ScoreSummary, b: ScoreSummary) -> float | None:
     """Two-sided p-value of Welch's t-test, or None when either side lacks a spread estimate."""
     if a.std is None or b.std is None or a.n < 2 or b.n < 2:
         return None
     if a.std == 0 and b.std == 0:
-        return 1.0 if a.mean == b.mean else 0.0
+        return 1.0 if same_mean(a.mean, b.mean) else 0.0
     from scipy.stats import ttest_ind_from_stats
 
     result = ttest_ind_from_stats(a.mean, a.std, a.n, b.mean, b.std, b.n, equal_var=False)

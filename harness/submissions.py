@@ -80,6 +80,13 @@ def load_submission(path: Path, dataset: str) -> Submission:
     if missing or unknown:
         raise SubmissionError(f"{path}: missing {missing}, unknown {unknown}; valid keys: {', '.join(KNOWN)}")
     seeds = raw.get("seeds")
+    for key in ("seeds", "params"):
+        value = raw.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1):
+            raise SubmissionError(f"{path}: {key} must be a positive integer (e.g. 664233700, no separators); got {value!r}")
+    if raw["test"] is None:
+        raise SubmissionError(f"{path}: test must be {{mean, std}}, a number, or a list of per-seed scores; got None")
+    references = raw.get("references") or []
     return Submission(
         dataset=dataset,
         method=str(raw["method"]),
@@ -91,7 +98,7 @@ def load_submission(path: Path, dataset: str) -> Submission:
         params=raw.get("params"),
         hardware=raw.get("hardware"),
         date=str(raw["date"]) if raw.get("date") else None,
-        references=list(raw.get("references") or []),
+        references=[references] if isinstance(references, str) else list(references),
         contact=raw.get("contact"),
         match=dict(raw.get("match") or {}),
     )
