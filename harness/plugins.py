@@ -143,7 +143,7 @@ class Plugins:
         """Yield ``(plugin_name, declarations or exception)`` for one component hook, one
         plugin at a time, so that each declaration keeps its provenance."""
         caller = getattr(self.pm.hook, f"harness_{kind}s")
-        for impl in reversed(caller.get_hookimpls()):
+        for impl in caller.get_hookimpls():  # registration order: the first provider wins
             try:
                 yield impl.plugin_name, list(impl.function() or [])
             except Exception as error:

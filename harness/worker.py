@@ -8,9 +8,7 @@ only that cell.
 
 from __future__ import annotations
 
-import math
 import multiprocessing
-import os
 import random
 import signal
 import time
@@ -97,8 +95,8 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
         device = _device(settings.device)
         record["hardware"] = provenance.hardware(device)
         context = RunContext(cell, registry, plugins, ArtifactCache(settings.cache_dir), settings.data_root, device, deadline)
-        with PeakMemory(cuda=device.startswith("cuda")) as peak, _alarm(settings.timeout):
-            record.update(_execute(cell, registry, context))
+        with PeakMemory(cuda=device.startswith("cuda")) as peak:
+            record.update(_execute(cell, registry, context, deadline))
         record["peak_memory_bytes"] = peak.rss_bytes
         record["peak_cuda_memory_bytes"] = peak.cuda_bytes
         record["status"] = "complete"
@@ -112,7 +110,7 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
     return record
 
 
-def _execute(cell: Cell, registry, context: RunContext) -> dict[str, Any]:
+def _execute(cell: Cell, registry, context: RunContext, deadline: float | None) -> dict[str, Any]:
     dataset = registry.get("dataset", cell.dataset.name)
     encoder_component = registry.get("encoder", cell.encoder.name)
     task = dataset.load()(root=context.data_root, **cell.dataset.params)
@@ -121,7 +119,10 @@ def _execute(cell: Cell, registry, context: RunContext) -> dict[str, Any]:
     encoder = encoder_component.load()(**cell.encoder.params)
     backbone = BackboneFactory(registry.get("backbone", cell.backbone.name), cell.backbone.params, task.task_type)
     method = registry.get("method", cell.method.name).load()(**cell.method.params)
-    predictions = method.run(view, encoder, backbone, context)
+    # The hard limit is armed only once imports are done: a signal that lands inside an import
+    # leaves half-initialised modules behind for every later cell of this process.
+    with _alarm(None if deadline is None else deadline - time.monotonic()):
+        predictions = method.run(view, encoder, backbone, context)
     _check_predictions(task, predictions)
     return {
         "dataset": task.name,
@@ -149,16 +150,18 @@ def _check_predictions(task, predictions) -> None:
 class _alarm:
     """A hard per-cell time limit through SIGALRM where possible (main thread, POSIX)."""
 
-    def __init__(self, seconds: float | None):
-        self.seconds = seconds
+    def __init__(self, seconds_left: float | None):
+        self.seconds = seconds_left
         self.armed = False
 
     def _fire(self, signum, frame):
-        raise CellTimeout(f"the cell ran past its time limit of {self.seconds:g} s")
+        raise CellTimeout("the cell ran past its time limit")
 
     def __enter__(self):
         import threading
 
+        if self.seconds is not None and self.seconds <= 0:
+            raise CellTimeout("the cell ran past its time limit before its method started")
         if self.seconds and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread():
             self.previous = signal.signal(signal.SIGALRM, self._fire)
             signal.setitimer(signal.ITIMER_REAL, self.seconds)
@@ -197,7 +200,7 @@ class CellJob:
         sender.close()
         # The child enforces the limit itself; the parent's margin catches a child that hangs
         # where a signal cannot reach (inside native code).
-        limit = self.settings.timeout + 30 if self.settings.timeout else None
+        limit = self.settings.timeout + 10 if self.settings.timeout else None
         record = None
         if receiver.poll(limit):
             try:
@@ -225,7 +228,3 @@ def _describe_exit(code: int | None) -> str:
         hint = " (killed: possibly out of memory)" if -code == signal.SIGKILL else ""
         return f"the cell's process died from signal {name}{hint}"
     return f"the cell's process exited with code {code} before returning a record"
-
-
-def finite(value: float | None) -> bool:
-    return value is not None and not math.isnan(value)

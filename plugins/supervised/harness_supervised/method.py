@@ -98,7 +98,7 @@ class NodeFamily:
             loss = self._loss(self._forward(self.data)[self.train_items], self.train_labels)
             loss.backward()
             optimizer.step()
-            return float(loss)
+            return loss.item()
         total, count = 0.0, 0
         for batch in self.loader:
             optimizer.zero_grad()
@@ -106,7 +106,7 @@ class NodeFamily:
             loss = self._loss(self._forward(batch)[:size], batch.train_target[:size])
             loss.backward()
             optimizer.step()
-            total, count = total + float(loss) * size, count + size
+            total, count = total + loss.item() * size, count + size
         return total / max(count, 1)
 
     def predict(self, split):
@@ -145,7 +145,7 @@ class GraphFamily:
             loss = _masked(loss_fn, self.model(batch), batch.target)
             loss.backward()
             optimizer.step()
-            total, count = total + float(loss) * batch.num_graphs, count + batch.num_graphs
+            total, count = total + loss.item() * batch.num_graphs, count + batch.num_graphs
         return total / max(count, 1)
 
     def predict(self, split):
@@ -188,7 +188,7 @@ class LinkFamily:
         loss = F.binary_cross_entropy_with_logits(scores, targets)
         loss.backward()
         optimizer.step()
-        return float(loss)
+        return loss.item()
 
     def predict(self, split):
         return self._score(self._embed(), self.task.items[split].to(self.device))

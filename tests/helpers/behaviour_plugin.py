@@ -1,0 +1,77 @@
+"""A local plugin for tests: methods that misbehave on purpose, and one that reports what it
+was given. Loaded with ``--plugin`` / ``Plugins(local_files=...)``."""
+
+import os
+import signal
+import time
+
+from harness import Component, Param, hookimpl
+
+
+@hookimpl
+def harness_methods():
+    return [
+        Component(
+            kind="method",
+            name="misbehave",
+            factory="harness_local_behaviour_plugin:Misbehave",
+            doc="Fails in the way its mode says.",
+            params=(
+                Param("mode", "str", "ok", "what to do", choices=("ok", "raise", "sigkill", "sleep", "slow-epochs", "fail-if-file")),
+                Param("flag_file", "str", "", "for fail-if-file: fail while this file exists"),
+            ),
+        ),
+        Component(
+            kind="method",
+            name="spy",
+            factory="harness_local_behaviour_plugin:Spy",
+            doc="Reports what the task it receives holds, then predicts constant scores.",
+        ),
+    ]
+
+
+def _constant(task):
+    import torch
+
+    width = task.num_outputs if task.task_type != "link-prediction" else None
+    shape = lambda split: (task.items[split].size(-1),) + ((width,) if width else ())
+    from harness.task import Predictions
+
+    return Predictions(valid=torch.zeros(shape("valid")), test=torch.zeros(shape("test")))
+
+
+class Misbehave:
+    def __init__(self, mode, flag_file):
+        self.mode, self.flag_file = mode, flag_file
+
+    def run(self, task, encoder, backbone, context):
+        if self.mode == "raise" or (self.mode == "fail-if-file" and os.path.exists(self.flag_file)):
+            raise RuntimeError("misbehaving on purpose")
+        if self.mode == "sigkill":
+            os.kill(os.getpid(), signal.SIGKILL)
+        if self.mode == "sleep":
+            time.sleep(60)
+        if self.mode == "slow-epochs":
+            for epoch in range(600):
+                time.sleep(0.1)
+                context.log_epoch(epoch, valid=0.0)
+        return _constant(task)
+
+
+class Spy:
+    def run(self, task, encoder, backbone, context):
+        from harness.task import HiddenLabelError
+
+        seen = {"label_splits": sorted(task.labels), "data_has_y": None, "graphs_have_y": None}
+        if task.data is not None:
+            seen["data_has_y"] = getattr(task.data, "y", None) is not None
+        if task.graphs is not None:
+            seen["graphs_have_y"] = any(getattr(g, "y", None) is not None for g in task.graphs)
+        try:
+            task.labels["test"]
+            seen["test_labels_readable"] = True
+        except HiddenLabelError:
+            seen["test_labels_readable"] = False
+        predictions = _constant(task)
+        predictions.extra["seen"] = seen
+        return predictions

@@ -1,0 +1,158 @@
+"""Plugin discovery: a third-party distribution's entry point, a broken plugin, local plugin
+files, and the environment switches. Distributions are made real for importlib.metadata by
+writing a ``.dist-info`` folder beside the package on a temporary path entry."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.plugins import PluginError, Plugins
+from harness.registry import Registry
+
+EXAMPLE = Path(__file__).parent / "example_plugin" / "harness_example_plugin"
+
+
+def _distribution(site: Path, name: str, entry_points: dict[str, str]) -> None:
+    info = site / f"{name.replace('-', '_')}-0.1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[harness]\n" + "".join(f"{k} = {v}\n" for k, v in entry_points.items()))
+
+
+@pytest.fixture
+def site(tmp_path):
+    """A path entry holding the example plugin and a broken plugin, both as distributions."""
+    site = tmp_path / "site"
+    shutil.copytree(EXAMPLE, site / EXAMPLE.name)
+    _distribution(site, "harness-example-plugin", {"example": "harness_example_plugin"})
+    broken = site / "harness_broken_plugin"
+    broken.mkdir()
+    (broken / "__init__.py").write_text('raise RuntimeError("this plugin is broken on purpose")\n')
+    _distribution(site, "harness-broken-plugin", {"broken": "harness_broken_plugin"})
+    return site
+
+
+@pytest.fixture
+def on_path(site, monkeypatch):
+    monkeypatch.syspath_prepend(str(site))
+    yield site
+    for name in ("harness_example_plugin", "harness_broken_plugin"):
+        for module in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+            del sys.modules[module]
+
+
+def _cli(args, site=None, cwd=None, **env):
+    environment = {**os.environ, **env}
+    if site is not None:
+        environment["PYTHONPATH"] = os.pathsep.join([str(site), environment.get("PYTHONPATH", "")])
+    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, env=environment, cwd=cwd, timeout=300)
+
+
+def test_third_party_plugin_is_discovered_with_its_distribution(on_path):
+    plugins = Plugins()
+    registry = Registry.from_plugins(plugins)
+    info = plugins.info("example")
+    assert info is not None and info.distribution == "harness-example-plugin" and info.version == "0.1.0"
+    assert registry.owners[("dataset", "karate")] == "example"
+    assert registry.owners[("method", "label-propagation")] == "example"
+    assert info.components == ["dataset:karate", "method:label-propagation"]
+
+
+def test_broken_plugin_is_reported_and_skipped(on_path):
+    plugins = Plugins()
+    (failure,) = [f for f in plugins.failed if f.name == "broken"]
+    assert "broken on purpose" in failure.error and failure.distribution == "harness-broken-plugin"
+    assert plugins.info("example") is not None  # the others still load
+
+
+def test_strict_plugins_makes_a_broken_plugin_fatal(on_path):
+    with pytest.raises(PluginError, match="broken on purpose"):
+        Plugins(strict=True)
+
+
+def test_environment_disables_or_restricts_autoloading(on_path, monkeypatch):
+    monkeypatch.setenv("HARNESS_DISABLE_PLUGIN_AUTOLOAD", "1")
+    assert [p.name for p in Plugins().loaded] == ["harness.executors"]
+    monkeypatch.delenv("HARNESS_DISABLE_PLUGIN_AUTOLOAD")
+    monkeypatch.setenv("HARNESS_PLUGINS", "example")
+    plugins = Plugins()
+    assert {p.name for p in plugins.loaded} == {"harness.executors", "example"} and not plugins.failed
+    monkeypatch.delenv("HARNESS_PLUGINS")
+    monkeypatch.setenv("HARNESS_BLOCK_PLUGINS", "broken")
+    plugins = Plugins()
+    assert not plugins.failed and plugins.info("example") is not None
+
+
+def test_plugins_command_shows_distribution_file_components_and_failures(site):
+    result = _cli(["plugins"], site=site)
+    assert result.returncode == 0, result.stderr
+    assert "example: harness-example-plugin 0.1.0" in result.stdout
+    assert "harness_example_plugin/__init__.py" in result.stdout
+    assert "dataset:karate, method:label-propagation" in result.stdout
+    assert "broken: harness-broken-plugin 0.1.0 FAILED TO LOAD" in result.stdout
+    assert "broken on purpose" in result.stdout
+    strict = _cli(["plugins", "--strict-plugins"], site=site)
+    assert strict.returncode == 2 and "broken on purpose" in strict.stderr and "Traceback" not in strict.stderr
+
+
+def test_third_party_components_run_in_a_grid(site, tmp_path):
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(yaml.safe_dump({"seeds": [0, 1], "datasets": ["karate"], "backbones": ["mlp"], "methods": ["label-propagation"]}))
+    result = _cli(["run", "--grid", str(grid), "--results-dir", "results", "--cache-dir", "cache", "--leaderboard-dir", "boards"], site=site, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 complete, 0 failed" in result.stdout
+    board = (tmp_path / "boards" / "karate.md").read_text()
+    assert "label-propagation + mlp (ours)" in board
+
+
+def test_local_plugin_file(tmp_path):
+    plugin = tmp_path / "my_local_plugin.py"
+    plugin.write_text(
+        '"""A local plugin."""\n'
+        "from harness import Component, hookimpl\n\n"
+        "@hookimpl\n"
+        "def harness_encoders():\n"
+        "    return [Component(kind='encoder', name='local-identity', factory='harness_identity.encoder:IdentityEncoder', doc='Identity again.')]\n"
+    )
+    plugins = Plugins(local_files=[plugin])
+    registry = Registry.from_plugins(plugins)
+    assert registry.owners[("encoder", "local-identity")] == "harness_local_my_local_plugin"
+    listing = _cli(["list", "encoders", "--plugin", str(plugin)])
+    assert listing.returncode == 0 and "local-identity" in listing.stdout
+
+
+def test_local_plugin_file_that_raises_is_reported(tmp_path):
+    plugin = tmp_path / "bad_local.py"
+    plugin.write_text("raise ImportError('missing dependency xyz')\n")
+    plugins = Plugins(local_files=[plugin])
+    assert any("missing dependency xyz" in f.error for f in plugins.failed)
+    result = _cli(["list", "--plugin", str(plugin)])
+    assert result.returncode == 0 and "missing dependency xyz" in result.stderr
+    assert _cli(["list", "--plugin", str(tmp_path / "absent.py"), "--strict-plugins"]).returncode == 2
+
+
+def test_duplicate_component_names_are_reported_not_overwritten(tmp_path):
+    plugin = tmp_path / "dup.py"
+    plugin.write_text(
+        "from harness import Component, hookimpl\n\n"
+        "@hookimpl\n"
+        "def harness_backbones():\n"
+        "    return [Component(kind='backbone', name='gcn', factory='x:y', doc='An impostor.')]\n"
+    )
+    plugins = Plugins(local_files=[plugin])
+    registry = Registry.from_plugins(plugins)
+    assert registry.get("backbone", "gcn").doc != "An impostor."
+    assert any("already provided" in p for p in registry.problems)
+
+
+def test_listing_imports_no_torch():
+    code = "import sys; from harness.cli import main; main(['list']); main(['plugins']); assert 'torch' not in sys.modules, 'torch imported'"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

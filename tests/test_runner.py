@@ -1,0 +1,137 @@
+"""Running grids: keep-going, --fail-fast, --retry-failed, time limits, process isolation, the
+pool executor, and the guarantee that a method never sees test labels."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.store import ResultStore
+
+BEHAVIOUR = Path(__file__).parent / "helpers" / "behaviour_plugin.py"
+SMALL = {"num_nodes": 120}
+
+
+def _grid(tmp_path, methods, datasets=None, seeds=(0,), name="grid.yaml"):
+    grid = {
+        "seeds": list(seeds),
+        "datasets": datasets or [{"name": "synthetic-node", "params": SMALL}],
+        "backbones": ["mlp"],
+        "methods": methods,
+    }
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(grid))
+    return path
+
+
+def _run(tmp_path, grid, *extra):
+    args = [sys.executable, "-m", "harness", "run", "--grid", str(grid), "--plugin", str(BEHAVIOUR),
+            "--results-dir", "results", "--cache-dir", "cache", "--leaderboard-dir", "boards", *extra]
+    return subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+
+
+def _records(tmp_path):
+    return list(ResultStore(tmp_path / "results").records())
+
+
+def _misbehave(mode, **params):
+    return {"name": "misbehave", "params": {"mode": mode, **params}}
+
+
+def test_keep_going_records_the_failure_and_runs_the_rest(tmp_path):
+    result = _run(tmp_path, _grid(tmp_path, [_misbehave("raise"), _misbehave("ok")]))
+    assert result.returncode == 1
+    statuses = sorted(r["status"] for r in _records(tmp_path))
+    assert statuses == ["complete", "failed"]
+    failed = next(r for r in _records(tmp_path) if r["status"] == "failed")
+    assert "misbehaving on purpose" in failed["error"] and "Traceback" in failed["traceback"]
+
+
+def test_fail_fast_stops_at_the_first_failure(tmp_path):
+    grid = _grid(tmp_path, [_misbehave("raise"), _misbehave("ok")], seeds=(0, 1))
+    result = _run(tmp_path, grid, "--fail-fast")
+    assert result.returncode == 1 and "--fail-fast" in result.stdout
+    assert len(_records(tmp_path)) == 1
+
+
+def test_failed_cells_rerun_only_when_asked_and_old_attempt_is_kept(tmp_path):
+    flag = tmp_path / "fail-now"
+    flag.touch()
+    grid = _grid(tmp_path, [_misbehave("fail-if-file", flag_file=str(flag))])
+    assert _run(tmp_path, grid).returncode == 1
+    flag.unlink()
+    again = _run(tmp_path, grid)
+    assert again.returncode == 0 and "--retry-failed" in again.stdout
+    assert [r["status"] for r in _records(tmp_path)] == ["failed"]
+    retried = _run(tmp_path, grid, "--retry-failed")
+    assert retried.returncode == 0, retried.stdout + retried.stderr
+    assert [r["status"] for r in _records(tmp_path)] == ["complete"]
+    attempts = list((tmp_path / "results" / "synthetic-node" / "attempts").glob("*.json"))
+    assert len(attempts) == 1 and '"failed"' in attempts[0].read_text()
+
+
+def test_time_limit_ends_a_slow_cell_and_the_grid_goes_on(tmp_path):
+    grid = _grid(tmp_path, [_misbehave("slow-epochs"), _misbehave("sleep"), _misbehave("ok")])
+    result = _run(tmp_path, grid, "--timeout", "1")
+    assert result.returncode == 1
+    statuses = sorted(r["status"] for r in _records(tmp_path))
+    assert statuses == ["complete", "timeout", "timeout"]
+
+
+def test_isolation_confines_a_crash_to_its_cell(tmp_path):
+    grid = _grid(tmp_path, [_misbehave("sigkill"), _misbehave("ok")])
+    result = _run(tmp_path, grid, "--isolate")
+    assert result.returncode == 1, result.stdout + result.stderr
+    records = {r["cell"]["method"]["params"]["mode"]: r for r in _records(tmp_path)}
+    assert records["sigkill"]["status"] == "failed" and "SIGKILL" in records["sigkill"]["error"]
+    assert records["ok"]["status"] == "complete"
+
+
+def test_pool_executor_runs_every_cell(tmp_path):
+    grid = _grid(tmp_path, [_misbehave("ok"), "supervised"], seeds=(0, 1))
+    result = _run(tmp_path, grid, "--executor", "pool", "--workers", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(r["status"] for r in _records(tmp_path)) == ["complete"] * 4
+
+
+def test_unknown_executor_is_invalid_input(tmp_path):
+    result = _run(tmp_path, _grid(tmp_path, ["supervised"]), "--executor", "poool")
+    assert result.returncode == 2 and "did you mean 'pool'" in result.stderr
+    assert not (tmp_path / "results").exists() or not _records(tmp_path)
+
+
+@pytest.mark.parametrize("dataset", ["synthetic-node", "synthetic-multilabel", "synthetic-graph", "synthetic-graph-regression", "synthetic-link"])
+def test_a_method_never_sees_test_labels(harness_run, dataset):
+    small = {"synthetic-graph": {"num_graphs": 40}, "synthetic-graph-regression": {"num_graphs": 40}}.get(dataset, SMALL)
+    grid = {"seeds": [0], "datasets": [{"name": dataset, "params": small}], "backbones": ["mlp"], "methods": ["spy"]}
+    summary, records = harness_run(grid, plugin_files=[BEHAVIOUR])
+    (record,) = records
+    assert record["status"] == "complete", record.get("traceback")
+    seen = record["extra"]["seen"]
+    assert seen["label_splits"] == ["train", "valid"]
+    assert seen["test_labels_readable"] is False
+    assert not seen["data_has_y"] and not seen["graphs_have_y"]
+
+
+def test_the_harness_scores_the_returned_predictions(harness_run, tiny_task):
+    grid = {"seeds": [0], "datasets": [{"name": "synthetic-node", "params": SMALL}], "backbones": ["mlp"], "methods": ["spy"]}
+    _, (record,) = harness_run(grid, plugin_files=[BEHAVIOUR])
+    task = tiny_task("node-classification")
+    # The spy predicts all-zero scores, so arg-max is class 0 everywhere.
+    expected = float((task.labels["test"] == 0).float().mean())
+    assert record["test"] == pytest.approx(expected)
+
+
+def test_records_carry_provenance(harness_run):
+    grid = {"seeds": [3], "datasets": [{"name": "synthetic-node", "params": SMALL}], "backbones": ["gcn"], "methods": [{"name": "supervised", "params": {"epochs": 5}}]}
+    _, (record,) = harness_run(grid)
+    for key in ("config", "status", "valid", "test", "curve", "best_epoch", "wall_time_s", "peak_memory_bytes", "num_params", "hardware", "versions", "git", "external_data", "seed"):
+        assert key in record, key
+    assert record["seed"] == 3 and len(record["curve"]) == 5 and record["num_params"] > 0
+    assert {"python", "torch", "torch_geometric", "harness"} <= set(record["versions"])
+    assert set(record["git"]) == {"commit", "dirty"}
