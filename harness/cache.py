@@ -75,8 +75,10 @@ class ArtifactCache:
             if hashlib.sha256(data).hexdigest() != meta["sha256"]:
                 raise ValueError("payload does not match its recorded sha256")
             return torch.load(io.BytesIO(data), weights_only=True)
-        except (OSError, ValueError, KeyError, RuntimeError, json.JSONDecodeError):
-            self._quarantine(entry)
+        except MemoryError:
+            raise
+        except Exception:  # unreadable meta, a hash mismatch, or a payload that weights_only refuses
+            self._quarantine(entry)  # (UnpicklingError, EOFError, IndexError, ... are not ValueErrors)
             return None
 
     def _write(self, key: str, description: dict[str, Any], payload: Any) -> None:
@@ -101,4 +103,9 @@ class ArtifactCache:
     def _quarantine(self, entry: Path) -> None:
         corrupt = self.root / "corrupt"
         corrupt.mkdir(exist_ok=True)
-        os.rename(entry, corrupt / f"{entry.name}-{int(time.time() * 1000)}")
+        # A name not taken yet: a rename onto an earlier quarantined entry would fail (or replace it).
+        stem = f"{entry.name}-{int(time.time() * 1000)}"
+        name, n = stem, 1
+        while (corrupt / name).exists():
+            name, n = f"{stem}-{n}", n + 1
+        os.rename(entry, corrupt / name)

@@ -14,7 +14,7 @@ import re
 import numpy as np
 
 HIGHER_IS_BETTER = {"acc": True, "rocauc": True, "ap": True, "rmse": False, "mae": False}
-_HITS = re.compile(r"^hits@(\d+)$")
+_HITS = re.compile(r"^hits@([1-9]\d*)$")  # K >= 1: Hits@0 has no K-th best negative
 
 
 class EvaluatorInputError(ValueError):
@@ -55,6 +55,8 @@ class Evaluator:
             raise EvaluatorInputError("input must be a dict with keys 'y_true' and 'y_pred'")
         y_true = _as_numpy("y_true", input_dict["y_true"])
         y_pred = _as_numpy("y_pred", input_dict["y_pred"])
+        if y_true.ndim == 0 or y_pred.ndim == 0:
+            raise EvaluatorInputError(f"y_true and y_pred must be arrays with one row per item, got shapes {y_true.shape} and {y_pred.shape}")
         if len(y_true) != len(y_pred):
             raise EvaluatorInputError(f"y_true has {len(y_true)} rows but y_pred has {len(y_pred)}")
         if len(y_true) == 0:
@@ -126,6 +128,8 @@ class Evaluator:
             for t in range(y_true.shape[1])
             if (m := ~np.isnan(y_true[:, t])).any()
         ]
+        if not per_task:
+            raise EvaluatorInputError("rmse: no labelled value in y_true (all NaN)")
         return float(np.mean(per_task))
 
     def _mae(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -135,6 +139,8 @@ class Evaluator:
             for t in range(y_true.shape[1])
             if (m := ~np.isnan(y_true[:, t])).any()
         ]
+        if not per_task:
+            raise EvaluatorInputError("mae: no labelled value in y_true (all NaN)")
         return float(np.mean(per_task))
 
 

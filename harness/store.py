@@ -62,7 +62,12 @@ class ResultStore:
     def _move(self, path: Path, folder: str) -> None:
         target = path.parent / folder
         target.mkdir(exist_ok=True)
-        os.replace(path, target / f"{path.stem}.{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.json")
+        # Two moves of one cell's file within a second must not overwrite the earlier archive.
+        stem = f"{path.stem}.{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+        name, n = f"{stem}.json", 1
+        while (target / name).exists():
+            name, n = f"{stem}-{n}.json", n + 1
+        os.replace(path, target / name)
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Every current record (not archived attempts), in a stable order."""
