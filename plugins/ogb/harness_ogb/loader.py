@@ -31,13 +31,23 @@ def _edge_features_to_nodes(data, reduce: str) -> torch.Tensor:
     return scatter(data.edge_attr, data.edge_index[1], dim=0, dim_size=data.num_nodes, reduce=reduce)
 
 
+def _pyg_data_classes() -> list:
+    from torch_geometric.data.data import DataEdgeAttr, DataTensorAttr
+    from torch_geometric.data.storage import GlobalStorage
+
+    return [DataEdgeAttr, DataTensorAttr, GlobalStorage]
+
+
 def load(root: str, name: str, node_features: str = "edge-mean") -> Task:
     problems = check(name, root, {})
     if problems:
         raise FileNotFoundError(problems[0])
     from ogb.nodeproppred import PygNodePropPredDataset
 
-    dataset = PygNodePropPredDataset(name=name, root=root)
+    # OGB reads its processed file with torch.load's default, which is weights_only=True since
+    # torch 2.6; allow-listing PyG's plain data containers keeps that safe mode working.
+    with torch.serialization.safe_globals(_pyg_data_classes()):
+        dataset = PygNodePropPredDataset(name=name, root=root)
     split = dataset.get_idx_split()
     data = dataset[0]
     if name == "ogbn-proteins":
