@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--isolate", action="store_true", help="run each cell in its own process")
     run.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="time limit per cell")
     run.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, or auto")
+    run.add_argument("--threads", type=int, default=None, metavar="N", help="torch CPU threads per cell (default: torch's own; with --executor pool, cores / workers)")
 
     board = commands.add_parser("leaderboard", parents=[plugin_options], help="render OGB-style tables from records and submissions")
     board.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR")
@@ -114,6 +115,8 @@ def cmd_run(args) -> int:
     except GridError as error:
         raise InvalidInput(str(error)) from None
     executor = _executor(registry, args)
+    if args.threads is not None and args.threads < 1:
+        raise InvalidInput(f"--threads must be at least 1, got {args.threads}")
     settings = RunSettings(
         results_dir=args.results_dir,
         data_root=args.data_root or default_data_root(),
@@ -122,6 +125,7 @@ def cmd_run(args) -> int:
         isolate=args.isolate,
         plugin_files=tuple(str(Path(p).resolve()) for p in args.plugin),
         device=args.device,
+        threads=args.threads or _threads_per_worker(executor),
     )
     try:
         preflight(grid, registry, settings)
@@ -152,6 +156,15 @@ def _executor(registry, args):
             raise InvalidInput(f"--workers must be at least 0, got {args.workers}")
         params["workers"] = args.workers
     return component.load()(**params)
+
+
+def _threads_per_worker(executor) -> int | None:
+    """Worker processes share the cores: give each its part instead of letting every worker
+    start one thread per core."""
+    import os
+
+    workers = getattr(executor, "workers", None)
+    return max(1, (os.cpu_count() or 1) // workers) if workers else None
 
 
 def _render_leaderboards(results_dir, out_dir, submissions_dir, datasets=None) -> list[Path]:

@@ -30,3 +30,5 @@ class RunSettings:
     isolate: bool = False
     plugin_files: tuple[str, ...] = ()
     device: str = "auto"
+    #: torch CPU threads per cell; None keeps torch's default (all cores).
+    threads: int | None = None

@@ -37,6 +37,13 @@ def _plugins(settings: RunSettings):
     return _process_state["plugins"]
 
 
+def _use_threads(threads: int | None) -> None:
+    if threads:
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def _seed_everything(seed: int) -> None:
     import numpy as np
     import torch
@@ -91,6 +98,7 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
     deadline = start + settings.timeout if settings.timeout else None
     context = None
     try:
+        _use_threads(settings.threads)
         _seed_everything(cell.seed)
         device = _device(settings.device)
         record["hardware"] = provenance.hardware(device)

@@ -135,3 +135,33 @@ def test_records_carry_provenance(harness_run):
     assert record["seed"] == 3 and len(record["curve"]) == 5 and record["num_params"] > 0
     assert {"python", "torch", "torch_geometric", "harness"} <= set(record["versions"])
     assert set(record["git"]) == {"commit", "dirty"}
+
+
+def test_a_stage_shared_by_seeds_is_built_once_and_reused(harness_run, tmp_path):
+    counter = tmp_path / "builds.txt"
+    grid = {"seeds": 3, "datasets": [{"name": "synthetic-node", "params": SMALL}], "backbones": ["mlp"], "methods": [{"name": "staged", "params": {"counter_file": str(counter)}}]}
+    _, records = harness_run(grid, plugin_files=[BEHAVIOUR])
+    assert [r["status"] for r in records] == ["complete"] * 3
+    assert counter.read_text().count("built") == 1
+    assert {r["extra"]["checkpoint_sum"] for r in records} == {15.0}  # served from the cache intact
+
+
+def test_progress_display_plain_and_live():
+    import io
+
+    from harness.cell import Cell, ComponentRef
+    from harness.progress import Progress
+
+    cell = Cell(*(ComponentRef(n) for n in ("d", "identity", "gcn", "supervised")), seed=0)
+    plain = io.StringIO()
+    progress = Progress(total=2, stream=plain, live=False)
+    progress.harness_run_started(cell)
+    progress.harness_epoch_finished(cell, 0, 10, {"valid": 0.5})
+    progress.harness_run_finished(cell, {"status": "complete", "valid": 0.5, "test": 0.4, "wall_time_s": 1.0})
+    lines = plain.getvalue().splitlines()
+    assert lines[0].startswith("[1/2] start") and lines[1].startswith("[1/2] complete") and "\r" not in plain.getvalue()
+    live = io.StringIO()
+    progress = Progress(total=2, stream=live, live=True)
+    progress.harness_run_started(cell)
+    progress.harness_epoch_finished(cell, 4, 10, {"valid": 0.5})
+    assert "epoch 5/10" in live.getvalue() and "ETA" in live.getvalue() and "\r" in live.getvalue()

@@ -23,6 +23,13 @@ def harness_methods():
         ),
         Component(
             kind="method",
+            name="staged",
+            factory="harness_local_behaviour_plugin:Staged",
+            doc="A cached pre-training stage shared by every seed, then a constant prediction.",
+            params=(Param("counter_file", "str", "", "a line is appended here each time the stage is built"),),
+        ),
+        Component(
+            kind="method",
             name="spy",
             factory="harness_local_behaviour_plugin:Spy",
             doc="Reports what the task it receives holds, then predicts constant scores.",
@@ -74,4 +81,25 @@ class Spy:
             seen["test_labels_readable"] = False
         predictions = _constant(task)
         predictions.extra["seen"] = seen
+        return predictions
+
+
+class Staged:
+    """Pre-trains once per configuration (not per seed) through ``context.artifact``."""
+
+    def __init__(self, counter_file):
+        self.counter_file = counter_file
+
+    def _pretrain(self):
+        import torch
+
+        with open(self.counter_file, "a") as handle:
+            handle.write("built\n")
+        return {"weight": torch.arange(6.0).view(2, 3), "steps": torch.tensor(100)}
+
+    def run(self, task, encoder, backbone, context):
+        key = {"stage": "pretrain", "dataset": task.identity}
+        checkpoint = context.artifact("test-checkpoint", key, self._pretrain)
+        predictions = _constant(task)
+        predictions.extra["checkpoint_sum"] = float(checkpoint["weight"].sum())
         return predictions
