@@ -90,58 +90,43 @@ class Evaluator:
             raise EvaluatorInputError(f"{metric}: y_true and y_pred must both have shape (n,) or (n, num_tasks), got {y_true.shape} and {y_pred.shape}")
         return y_true.astype(np.float64), y_pred.astype(np.float64)
 
-    def _rocauc(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
-        from sklearn.metrics import roc_auc_score
-
-        y_true, y_pred = self._columns("rocauc", y_true, y_pred)
+    def _per_task(self, y_true, y_pred, score, binary: bool) -> float:
+        """Average ``score(labels, predictions)`` over tasks, masking NaN labels. For binary
+        metrics a task whose split lacks a positive or a negative has no curve and is skipped,
+        as OGB does."""
+        y_true, y_pred = self._columns(self.metric, y_true, y_pred)
         scores = []
         for task in range(y_true.shape[1]):
             labelled = ~np.isnan(y_true[:, task])
             column = y_true[labelled, task]
-            if not np.isin(column, (0.0, 1.0)).all():
-                raise EvaluatorInputError("rocauc: y_true must hold 0, 1 or NaN (missing)")
-            # A task whose split lacks a positive or a negative has no ROC curve: skip it, as OGB does.
-            if column.size and 0 < column.sum() < column.size:
-                scores.append(roc_auc_score(column, y_pred[labelled, task]))
+            if binary:
+                if not np.isin(column, (0.0, 1.0)).all():
+                    raise EvaluatorInputError(f"{self.metric}: y_true must hold 0, 1 or NaN (missing)")
+                if not 0 < column.sum() < column.size:
+                    continue
+            elif not column.size:
+                continue
+            scores.append(score(column, y_pred[labelled, task]))
         if not scores:
-            raise EvaluatorInputError("rocauc: no task has both a positive and a negative label")
+            missing = "task has both a positive and a negative label" if binary else "labelled value in y_true (all NaN)"
+            raise EvaluatorInputError(f"{self.metric}: no {missing}")
         return float(np.mean(scores))
+
+    def _rocauc(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+        from sklearn.metrics import roc_auc_score
+
+        return self._per_task(y_true, y_pred, roc_auc_score, binary=True)
 
     def _ap(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
         from sklearn.metrics import average_precision_score
 
-        y_true, y_pred = self._columns("ap", y_true, y_pred)
-        scores = []
-        for task in range(y_true.shape[1]):
-            labelled = ~np.isnan(y_true[:, task])
-            column = y_true[labelled, task]
-            if column.size and 0 < column.sum() < column.size:
-                scores.append(average_precision_score(column, y_pred[labelled, task]))
-        if not scores:
-            raise EvaluatorInputError("ap: no task has both a positive and a negative label")
-        return float(np.mean(scores))
+        return self._per_task(y_true, y_pred, average_precision_score, binary=True)
 
     def _rmse(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
-        y_true, y_pred = self._columns("rmse", y_true, y_pred)
-        per_task = [
-            math.sqrt(np.mean((y_true[m, t] - y_pred[m, t]) ** 2))
-            for t in range(y_true.shape[1])
-            if (m := ~np.isnan(y_true[:, t])).any()
-        ]
-        if not per_task:
-            raise EvaluatorInputError("rmse: no labelled value in y_true (all NaN)")
-        return float(np.mean(per_task))
+        return self._per_task(y_true, y_pred, lambda t, p: math.sqrt(np.mean((t - p) ** 2)), binary=False)
 
     def _mae(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
-        y_true, y_pred = self._columns("mae", y_true, y_pred)
-        per_task = [
-            np.mean(np.abs(y_true[m, t] - y_pred[m, t]))
-            for t in range(y_true.shape[1])
-            if (m := ~np.isnan(y_true[:, t])).any()
-        ]
-        if not per_task:
-            raise EvaluatorInputError("mae: no labelled value in y_true (all NaN)")
-        return float(np.mean(per_task))
+        return self._per_task(y_true, y_pred, lambda t, p: np.mean(np.abs(t - p)), binary=False)
 
 
 def _hits_at_k(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> float:

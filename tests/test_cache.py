@@ -21,6 +21,7 @@ import torch
 
 from harness.atomic import TEMP_PREFIX
 from harness.cache import META, PAYLOAD, ArtifactCache, cache_key
+from helpers.processes import dead_pid
 
 DESCRIPTION = {
     "kind": "encoder-output",
@@ -42,14 +43,6 @@ class Counter:
         return self.value
 
 
-def dead_pid() -> int:
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    try:
-        os.kill(child.pid, 0)
-    except ProcessLookupError:
-        return child.pid
-    pytest.skip("the pid of an exited child was reused at once")
 
 
 def assert_same(a, b) -> None:

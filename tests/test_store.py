@@ -17,6 +17,7 @@ import harness.atomic
 from harness.atomic import TEMP_PREFIX, write_json_atomic
 from harness.cell import Cell, ComponentRef
 from harness.store import RecordExists, ResultStore
+from helpers.processes import dead_pid
 
 
 def make_cell(dataset: str = "cora", seed: int = 0, hidden: int = 64) -> Cell:
@@ -35,15 +36,6 @@ def make_record(cell: Cell, status: str = "complete", **extra) -> dict:
     return record
 
 
-def dead_pid() -> int:
-    """The pid of a process that has exited and been reaped."""
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    try:
-        os.kill(child.pid, 0)
-    except ProcessLookupError:
-        return child.pid
-    pytest.skip("the pid of an exited child was reused at once")
 
 
 def files_under(root: Path) -> list[str]:
