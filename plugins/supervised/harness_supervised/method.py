@@ -7,7 +7,8 @@
 
 Each epoch is scored on validation; the best state (by the task's metric) is restored before
 predicting. Full batch by default; mini-batches of graphs for graph tasks, and neighbour-sampled
-mini-batches for node tasks when ``batch_size`` > 0.
+mini-batches for node tasks when ``batch_size`` > 0 (training only: validation and test
+predictions are made on the full graph).
 """
 
 from __future__ import annotations
@@ -76,13 +77,13 @@ class NodeFamily:
         self.loader = self._loader() if method.batch_size else None
 
     def _loader(self):
-        from torch_geometric.loader import NeighborLoader
+        from harness_supervised.neighbor_sampler import neighbor_loader
 
         labels = torch.zeros((self.data.num_nodes, *self.train_labels.shape[1:]), dtype=self.train_labels.dtype, device=self.device)
         labels[self.train_items] = self.train_labels
         data = self.data.clone()
         data.train_target = labels
-        return NeighborLoader(data, num_neighbors=list(self.method.fanout), batch_size=self.method.batch_size, input_nodes=self.train_items, shuffle=True)
+        return neighbor_loader(data, self.method.fanout, self.method.batch_size, self.train_items, shuffle=True)
 
     def _loss(self, out, target):
         if self.multilabel:
