@@ -1,0 +1,74 @@
+"""Shared set-up for the benchmarks: every cache, temporary file and config folder goes to one
+throw-away folder per session (exported before anything runs, so subprocesses inherit it), and
+nothing is written under the home folder or into the repository.
+
+Run with ``--benchmark-enable`` (pyproject's ``addopts`` disables timing by default)::
+
+    .venv/bin/python -m pytest benchmarks/ --benchmark-enable
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+_session_tmp = Path(tempfile.mkdtemp(prefix="harness-bench-"))
+for _variable, _folder in {
+    "TMPDIR": "tmp",
+    "HARNESS_CACHE_DIR": "cache",
+    "HARNESS_DATA_ROOT": "data",
+    "XDG_CACHE_HOME": "xdg-cache",
+    "XDG_CONFIG_HOME": "xdg-config",
+    "MPLCONFIGDIR": "matplotlib",
+    "TORCH_HOME": "torch",
+    "HF_HOME": "hf",
+}.items():
+    (_session_tmp / _folder).mkdir(parents=True, exist_ok=True)
+    os.environ[_variable] = str(_session_tmp / _folder)
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# tempfile caches its folder on first use; point it at the session folder too.
+tempfile.tempdir = os.environ["TMPDIR"]
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def bench_tmp() -> Path:
+    """The session's throw-away folder (HARNESS_CACHE_DIR, TMPDIR, ... live under it)."""
+    return _session_tmp
+
+
+def _run_harness(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "harness", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"`harness {' '.join(args)}` exited with {result.returncode}\n"
+            f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
+        )
+    return result
+
+
+@pytest.fixture(scope="session")
+def run_harness():
+    """``run_harness(*args, check=True)``: ``python -m harness ARGS`` as a subprocess in the
+    repository root with this interpreter, output captured as text; raises on a non-zero exit
+    when ``check``."""
+    return _run_harness
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove the session's throw-away folder (keep it with HARNESS_BENCH_KEEP=1)."""
+    if not os.environ.get("HARNESS_BENCH_KEEP"):
+        import shutil
+
+        shutil.rmtree(_session_tmp, ignore_errors=True)
