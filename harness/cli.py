@@ -144,9 +144,9 @@ def cmd_run(args) -> int:
 
 def _executor(registry, args):
     if args.executor not in registry.components["executor"]:
-        from harness.grid import _suggest
+        from harness.grid import suggest
 
-        raise InvalidInput(f"unknown executor {args.executor!r}; {_suggest(args.executor, registry.names('executor'))}")
+        raise InvalidInput(f"unknown executor {args.executor!r}; {suggest(args.executor, registry.names('executor'))}")
     component = registry.get("executor", args.executor)
     params = {}
     if args.workers is not None:

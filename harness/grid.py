@@ -116,7 +116,8 @@ def _plain_data_problem(value: Any) -> str | None:
     return None
 
 
-def _suggest(value: Any, valid: list[str]) -> str:
+def suggest(value: Any, valid: list[str]) -> str:
+    """The valid choices and, when one is close, the likely intended one."""
     text = f"valid: {', '.join(valid)}" if valid else "nothing is valid here"
     close = difflib.get_close_matches(str(value), valid, n=1, cutoff=0.5)
     if close:
@@ -142,7 +143,7 @@ class GridBuilder:
             raise GridError(self.path, [Problem("(root)", f"must be a mapping with keys {', '.join(TOP_LEVEL_KEYS)}; found {found}")])
         for key in self.raw:
             if key not in TOP_LEVEL_KEYS:
-                self.problem(str(key), f"unknown key; {_suggest(key, list(TOP_LEVEL_KEYS))}")
+                self.problem(str(key), f"unknown key; {suggest(key, list(TOP_LEVEL_KEYS))}")
         name = self._name()
         seeds = self._seeds()
         axes = {axis: self._axis(key, axis) for key, axis in AXIS_KEYS.items()}
@@ -193,14 +194,14 @@ class GridBuilder:
         if key not in self.raw:
             if key == "encoders":
                 return [self._entry(f"{key}[0]", axis, name) for name in DEFAULT_ENCODERS]
-            self.problem(key, f"missing; list at least one {axis} ({_suggest('', self.registry.names(axis))})")
+            self.problem(key, f"missing; list at least one {axis} ({suggest('', self.registry.names(axis))})")
             return []
         entries = self.raw[key]
         if not isinstance(entries, list):
             self.problem(key, f"must be a list of {axis} names or {{name, params}} mappings, got {type(entries).__name__}")
             return []
         if not entries:
-            self.problem(key, f"is empty; list at least one {axis} ({_suggest('', self.registry.names(axis))})")
+            self.problem(key, f"is empty; list at least one {axis} ({suggest('', self.registry.names(axis))})")
         refs = [self._entry(f"{key}[{i}]", axis, entry) for i, entry in enumerate(entries)]
         seen: dict[tuple, int] = {}
         for i, ref in enumerate(refs):
@@ -218,10 +219,10 @@ class GridBuilder:
         elif isinstance(entry, dict):
             for key in entry:
                 if key not in ENTRY_KEYS:
-                    self.problem(f"{where}.{key}", f"unknown key; {_suggest(key, list(ENTRY_KEYS))}")
+                    self.problem(f"{where}.{key}", f"unknown key; {suggest(key, list(ENTRY_KEYS))}")
             name, params, label = entry.get("name"), entry.get("params", {}), entry.get("label")
             if not isinstance(name, str):
-                self.problem(f"{where}.name", f"missing or not a string; {_suggest('', self.registry.names(axis))}")
+                self.problem(f"{where}.name", f"missing or not a string; {suggest('', self.registry.names(axis))}")
                 return None
             if params is None:
                 params = {}
@@ -235,7 +236,7 @@ class GridBuilder:
             self.problem(where, f"must be a {axis} name or a {{name, params}} mapping, got {type(entry).__name__} ({entry!r})")
             return None
         if name not in self.registry.components[axis]:
-            self.problem(where if isinstance(entry, str) else f"{where}.name", f"unknown {axis} {name!r}; {_suggest(name, self.registry.names(axis))}")
+            self.problem(where if isinstance(entry, str) else f"{where}.name", f"unknown {axis} {name!r}; {suggest(name, self.registry.names(axis))}")
             return None
         component = self.registry.get(axis, name)
         self._check_params(f"{where}.params", component, params)
@@ -246,7 +247,7 @@ class GridBuilder:
         for key, value in params.items():
             param = component.param(key)
             if param is None:
-                self.problem(f"{where}.{key}", f"unknown parameter of {component.kind} {component.name!r}; {_suggest(key, valid)}")
+                self.problem(f"{where}.{key}", f"unknown parameter of {component.kind} {component.name!r}; {suggest(key, valid)}")
                 continue
             problem = param.problem(value) or _plain_data_problem(value)
             if problem:
@@ -262,7 +263,7 @@ class GridBuilder:
         defaults: dict[str, dict[str, Any]] = {}
         for key, params in raw.items():
             if key not in AXIS_KEYS:
-                self.problem(f"defaults.{key}", f"unknown axis; {_suggest(key, list(AXIS_KEYS))}")
+                self.problem(f"defaults.{key}", f"unknown axis; {suggest(key, list(AXIS_KEYS))}")
                 continue
             if not isinstance(params, dict):
                 self.problem(f"defaults.{key}", f"must be a mapping of parameter names to values, got {type(params).__name__}")
@@ -274,7 +275,7 @@ class GridBuilder:
                 declaring = [c for c in components if c.param(param_name)]
                 if not declaring and components:
                     known = sorted({p.name for c in components for p in c.params})
-                    self.problem(f"defaults.{key}.{param_name}", f"no {axis} in this grid has this parameter; {_suggest(param_name, known)}")
+                    self.problem(f"defaults.{key}.{param_name}", f"no {axis} in this grid has this parameter; {suggest(param_name, known)}")
                 for component in declaring:
                     problem = component.param(param_name).problem(value) or _plain_data_problem(value)
                     if problem:
@@ -298,13 +299,13 @@ class GridBuilder:
             parsed: dict[str, Any] = {}
             for axis, value in rule.items():
                 if axis not in AXES:
-                    self.problem(f"{where}.{axis}", f"unknown key; {_suggest(axis, list(AXES))}")
+                    self.problem(f"{where}.{axis}", f"unknown key; {suggest(axis, list(AXES))}")
                     continue
                 if key == "exclude":
                     if not isinstance(value, str):
                         self.problem(f"{where}.{axis}", f"must be a {axis} name or label, got {type(value).__name__}")
                     elif value not in self.registry.components[axis] and not self._is_label(axis, value):
-                        self.problem(f"{where}.{axis}", f"unknown {axis} {value!r}; {_suggest(value, self.registry.names(axis))}")
+                        self.problem(f"{where}.{axis}", f"unknown {axis} {value!r}; {suggest(value, self.registry.names(axis))}")
                     parsed[axis] = value
                 else:
                     parsed[axis] = self._entry(f"{where}.{axis}", axis, value)

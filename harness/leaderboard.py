@@ -159,6 +159,7 @@ def render(dataset: str, metric: str, higher_is_better: bool, rows: list[Row], o
             f"`*` not significantly different from rank 1 (Welch's t-test, p ≥ {SIGNIFICANCE}).",
             "Rows marked (ours) come from this harness's records; the others are submitted entries",
             f"under `submissions/{dataset}/`.",
+            *_configurations(rows),
             "",
         ]
     )
@@ -167,6 +168,19 @@ def render(dataset: str, metric: str, higher_is_better: bool, rows: list[Row], o
     write_text_atomic(md_path, markdown)
     write_text_atomic(csv_path, pd.DataFrame(table, columns=headers).to_csv(index=False))
     return md_path, csv_path
+
+
+def _configurations(rows: list[Row]) -> list[str]:
+    """The resolved parameters behind each of our rows, so that a table states its
+    hyper-parameters as OGB asks of a submission."""
+    ours = [row for row in rows if not row.submitted]
+    if not ours:
+        return []
+    lines = ["", "## Configurations", ""]
+    for row in ours:
+        parts = [f"{axis} `{row.config[axis]['name']}` {json.dumps(row.config[axis]['params'], sort_keys=True)}" for axis in ("dataset", "encoder", "backbone", "method")]
+        lines.append(f"- config {config_id(row.config)} ({row.method}): " + "; ".join(parts))
+    return lines
 
 
 def build_tables(records, submissions_dir: str | Path, datasets: Iterable[str] | None = None):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 from harness.components import KINDS, Component
@@ -60,10 +59,6 @@ class Registry:
             return self.components[kind][name]
         except KeyError:
             raise UnknownComponent(f"unknown {kind} {name!r}; valid: {', '.join(self.names(kind))}") from None
-
-    def closest(self, kind: str, name: str) -> str | None:
-        matches = difflib.get_close_matches(str(name), self.names(kind), n=1, cutoff=0.5)
-        return matches[0] if matches else None
 
 
 def load_registry(local_files=(), strict: bool = False) -> tuple[Plugins, Registry]:

@@ -248,6 +248,9 @@ def test_markdown_and_csv_have_ogb_columns(tmp_path):
     assert [cell.strip() for cell in header.strip("|").split("|")][:5] == ["Rank", "Method", "Ext. data", "Test acc", "Validation acc"]
     assert "| SimTeG+TAPE+RevGAT " in text and "0.7803 ± 0.0007" in text
     assert "higher is better" in text and "Welch" in text
+    config = ours["References"].removeprefix("this harness (config ").rstrip(")")
+    configurations = text.split("## Configurations", 1)[1]
+    assert f"config {config} (supervised + gcn)" in configurations and '{"hidden": 16}' in configurations
 
 
 # -- statistics --------------------------------------------------------------------------------
