@@ -132,7 +132,7 @@ def cmd_run(args) -> int:
     except PreflightError as error:
         raise InvalidInput(f"grid {args.grid} cannot run here (nothing was run):\n{error}") from None
     print(f"grid {grid.name}: {len(grid.cells)} cell(s), {len(grid.dropped)} combination(s) dropped")
-    plugins.register_observer(Progress(total=len(grid.cells)), "harness.progress")
+    plugins.register_observer(Progress(), "harness.progress")
     summary = run_grid(grid, settings, plugins, registry, executor, args.retry_failed, args.fail_fast)
     print(f"ran {summary.ran} cell(s): {summary.complete} complete, {summary.failed} failed")
     print(f"records: {Path(settings.results_dir).resolve()}")

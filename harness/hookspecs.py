@@ -76,6 +76,19 @@ def harness_executors():
 
 
 @hookspec
+def harness_grid_started(grid, cells):
+    """Observe the start of a grid run.
+
+    Called in the driving process once the grid is validated and cells with a complete record
+    are set aside, before the first cell is handed to the executor.
+
+    :param grid: the :class:`harness.grid.Grid` (name, path, all cells, dropped combinations).
+    :param cells: the cells that will run now, in order.
+    :return: ignored.
+    """
+
+
+@hookspec
 def harness_run_started(cell):
     """Observe the start of one cell.
 

@@ -149,6 +149,9 @@ class Plugins:
             except Exception as error:
                 yield impl.plugin_name, error
 
+    def grid_started(self, grid, cells) -> None:
+        self.pm.hook.harness_grid_started(grid=grid, cells=list(cells))
+
     def run_started(self, cell) -> None:
         self.pm.hook.harness_run_started(cell=cell)
 

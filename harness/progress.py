@@ -15,7 +15,7 @@ def _duration(seconds: float) -> str:
 
 
 class Progress:
-    def __init__(self, total: int, stream=None, live: bool | None = None):
+    def __init__(self, total: int = 0, stream=None, live: bool | None = None):
         self.total = total
         self.done = 0
         self.stream = stream or sys.stderr
@@ -34,6 +34,11 @@ class Progress:
             return "?"
         elapsed = time.monotonic() - self.grid_start
         return _duration(elapsed / self.done * (self.total - self.done))
+
+    @hookimpl
+    def harness_grid_started(self, grid, cells):
+        self.total, self.done = len(cells), 0
+        self.grid_start = time.monotonic()
 
     @hookimpl
     def harness_run_started(self, cell):

@@ -94,6 +94,7 @@ def run_grid(
     store.write_manifest(grid.name, _manifest(grid, settings, todo))
 
     use_plugins(plugins, registry)
+    plugins.grid_started(grid, todo)
     job = CellJob(settings)
     try:
         for cell, record in executor.map(job, todo, started=plugins.run_started):
