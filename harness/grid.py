@@ -14,8 +14,11 @@ Example::
     backbones: [gcn, {name: gat, params: {heads: 4}, label: GAT-4}]
     methods: [supervised]
     defaults: {methods: {epochs: 100}}  # applied to every entry that declares the parameter
-    exclude: [{dataset: synthetic-node, backbone: gat}]
+    exclude: [{dataset: synthetic-node, backbone: GAT-4}]
     include: [{dataset: synthetic-graph, backbone: gin, method: supervised}]
+
+Rules name an entry by its label when it has one, otherwise by its component name, so two
+entries of one component (one method with two schedules) can be told apart.
 """
 
 from __future__ import annotations
@@ -359,7 +362,9 @@ class GridBuilder:
 
 
 def _matches(rule: dict[str, str], refs: dict[str, ComponentRef]) -> bool:
-    return all(refs[axis].name == value or refs[axis].label == value for axis, value in rule.items())
+    """An entry with a label is named by its label only, so that two entries of one component
+    (say, one method with two schedules) can be told apart; an entry without one by its name."""
+    return all((refs[axis].label or refs[axis].name) == value for axis, value in rule.items())
 
 
 def incompatibility(registry: Registry, refs: dict[str, ComponentRef]) -> str | None:

@@ -219,12 +219,12 @@ def test_exclude_by_label(tmp_path, harness_registry):
     }
 
 
-def test_exclude_by_name_covers_labelled_entries(tmp_path, harness_registry):
+def test_a_labelled_entry_is_named_by_its_label_only(tmp_path, harness_registry):
     grid = load(tmp_path, harness_registry, grid_spec(
         backbones=["sage", {"name": "gcn", "params": {"hidden": 8}, "label": "tiny"}, "gcn"],
         exclude=[{"backbone": "gcn"}],
     ))
-    assert [cell.backbone.name for cell in grid.cells] == ["sage"]
+    assert [cell.backbone.display() for cell in grid.cells] == ["sage", "tiny"]
 
 
 # -- incompatible combinations -------------------------------------------------------------
