@@ -18,10 +18,12 @@ fi
 echo "harness setup: installing into $venv (pinned by constraints.txt)" >&2
 [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints.txt)
+# pip warns once per package about this machine's optional local index mirrors; only noise.
+quiet_mirrors() { grep -v "is ignored: it is neither a file nor a directory" >&2 || true; }
 # torch first, from the pinned CPU build: later resolutions then see it as satisfied.
-"${pip[@]}" torch==2.13.0
+"${pip[@]}" torch==2.13.0 2> >(quiet_mirrors)
 editables=()
 for dir in "${plugin_dirs[@]}"; do editables+=(-e "$dir"); done
-"${pip[@]}" -e ".[test]" "${editables[@]}"
+"${pip[@]}" -e ".[test]" "${editables[@]}" 2> >(quiet_mirrors)
 rm -f "$venv"/.harness-installed-*
 touch "$stamp"
