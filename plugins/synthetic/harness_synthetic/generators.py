@@ -2,10 +2,10 @@
 ``torch.Generator`` so that a task is a pure function of its parameters.
 
 - **Contextual SBM** (node classification): ``C`` equal communities; an edge joins two nodes
-  of the same community with probability ``p_in = 8 / n`` and of different ones with
-  ``p_out = 1 / n`` (mean degree about 8 + (C - 1)). Class means ``mu_c ~ N(0, I) / sqrt(d)``
-  scaled to unit norm; features ``x_i = mu_{y_i} + noise * N(0, I)``. With the
-  default noise the features alone are weak and neighbours help: a GNN beats an MLP.
+  of the same community with probability ``p_in = 8 / (n / C)`` and of different ones with
+  ``p_out = 2 / (n - n / C)``: about 8 neighbours inside the community and 2 outside. Class
+  means ``mu_c ~ N(0, I)`` scaled to unit norm; features ``x_i = mu_{y_i} + noise * N(0, I)``.
+  With the default noise the features alone are weak and neighbours help: a GNN beats an MLP.
 - **Smoothed latent factors** (multi-label): the same SBM with 4 communities; each node draws
   ``z_i ~ N(m_{c_i}, I_8)``; ``z`` is averaged over each node's closed neighbourhood once;
   label ``t`` is ``1[z_i . w_t > 0]`` with ``w_t ~ N(0, I_8)``; features are a random linear
@@ -37,7 +37,9 @@ def _fixed_rng(seed: int):
 
 def sbm(num_nodes: int, num_blocks: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     sizes = [num_nodes // num_blocks + (1 if b < num_nodes % num_blocks else 0) for b in range(num_blocks)]
-    p_in, p_out = min(1.0, 8 / num_nodes), min(1.0, 1 / num_nodes)
+    block = num_nodes / num_blocks
+    # Expected degree: 8 neighbours in the node's own block, 2 outside it (homophily 0.8).
+    p_in, p_out = min(1.0, 8 / block), min(1.0, 2 / (num_nodes - block))
     probs = torch.full((num_blocks, num_blocks), p_out)
     probs.fill_diagonal_(p_in)
     state = _fixed_rng(seed)
