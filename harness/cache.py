@@ -28,6 +28,26 @@ PAYLOAD = "payload.pt"
 META = "meta.json"
 
 
+_current: "ArtifactCache | None" = None
+
+
+def use(cache: "ArtifactCache") -> None:
+    """Make ``cache`` the one :func:`current` returns (the runner sets the cell's cache)."""
+    global _current
+    _current = cache
+
+
+def current() -> "ArtifactCache":
+    """The cache of the running cell, or the default one (``HARNESS_CACHE_DIR`` ...). Dataset
+    loaders use it for processed files, since the data root may be read-only."""
+    global _current
+    if _current is None:
+        from harness.settings import default_cache_dir
+
+        _current = ArtifactCache(default_cache_dir())
+    return _current
+
+
 def cache_key(description: dict[str, Any]) -> str:
     canonical = json.dumps(description, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]

@@ -90,6 +90,7 @@ def base_record(cell: Cell) -> dict[str, Any]:
 def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
     """Run one cell in this process and return its record (never raises for a failing cell)."""
     from harness.cache import ArtifactCache
+    from harness.cache import use as use_cache
     from harness.memory import PeakMemory
 
     record = base_record(cell)
@@ -102,7 +103,9 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
         _seed_everything(cell.seed)
         device = _device(settings.device)
         record["hardware"] = provenance.hardware(device)
-        context = RunContext(cell, registry, plugins, ArtifactCache(settings.cache_dir), settings.data_root, device, deadline)
+        cache = ArtifactCache(settings.cache_dir)
+        use_cache(cache)
+        context = RunContext(cell, registry, plugins, cache, settings.data_root, device, deadline)
         with PeakMemory(cuda=device.startswith("cuda")) as peak:
             record.update(_execute(cell, registry, context, deadline))
         record["peak_memory_bytes"] = peak.rss_bytes
