@@ -1,0 +1,66 @@
+"""Link prediction on real graphs read in place from the data root, and SHS27k protein pairs.
+
+Datasets (one row each in ``datasets.csv``, with the published and the file statistics):
+
+- SEAL's benchmark set, files from the SEAL repository (muhanzhang/SEAL): USAir, NS, PB, Yeast,
+  C.elegans, Power, Router, E.coli. Zhang & Chen, "Link Prediction Based on Graph Neural
+  Networks", NeurIPS 2018 (and "Weisfeiler-Lehman Neural Machine for Link Prediction", KDD 2017);
+  the networks were collected by Lü & Zhou, "Link prediction in complex networks: A survey",
+  Physica A 2011. The same repository's copy of SNAP ego-Facebook gives ``facebook``.
+- SNAP (Leskovec & Krevl, "SNAP Datasets: Stanford Large Network Dataset Collection", 2014):
+  email-Eu-core (Leskovec, Kleinberg & Faloutsos, TKDD 2007; Yin, Benson, Leskovec & Gleich,
+  KDD 2017), wiki-Vote (Leskovec, Huttenlocher & Kleinberg, CHI 2010 / WWW 2010),
+  p2p-Gnutella25 (Leskovec, Kleinberg & Faloutsos, TKDD 2007; Ripeanu, Foster & Iamnitchi 2002).
+- BioSNAP (Zitnik, Sosič, Maheshwari & Leskovec, "BioSNAP Datasets: Stanford Biomedical Network
+  Dataset Collection", 2018): ChCh-Miner drug-drug interactions from DrugBank (non-commercial).
+- road-minnesota: D. Gleich's MatlabBGL road network (as shipped by PyGSP; Network Repository,
+  Rossi & Ahmed, AAAI 2015).
+- SHS27k: Chen et al., "Multifaceted protein-protein interaction prediction based on Siamese
+  residual RCNN" (PIPR), Bioinformatics 2019, from STRING (Szklarczyk et al.); files as used by
+  Lv et al., "Learning Unknown from Correlations: Graph Neural Network for Inter-novel-protein
+  Interaction Prediction" (GNN-PPI), IJCAI 2021. ``shs27k`` is link prediction over all
+  interacting pairs, each node carrying its amino-acid sequence in ``task.raw['sequence']``.
+
+What every graph gets: made undirected and simple (self-loops dropped, repeated and reverse
+pairs merged; the counts are in ``task.info['cleaning']`` and in the table's notes). The files
+have no node features, so the ``features`` parameter gives a documented default: one constant
+column (``ones``, the default), log(1 + training degree) (``degree``), or seeded Gaussian noise
+(``random``). Split: a seeded random 85/5/10 edge split (``valid_fraction``, ``test_fraction``,
+``split_seed``) with one uniformly drawn non-edge per held-out positive for validation and test
+(:mod:`.split`); messages pass over the training edges only. Metric: ROC-AUC by default, AP or
+OGB-style Hits@K through ``metric``.
+
+What differs from the papers: SEAL reports a 90/10 train/test split (and 50/50 for some
+experiments) without a validation part, and resamples splits per run; here validation is
+carved out as well and the split is fixed by ``split_seed`` across training seeds. SEAL and
+the survey use no node features on these graphs (SEAL may add node2vec embeddings); the
+``ones`` default keeps a model structure-only. SNAP's directed graphs (email-Eu-core,
+wiki-Vote, p2p-Gnutella25) are made undirected, so their edge counts differ from SNAP's (see
+the table). GNN-PPI studies SHS27k as multi-label classification of the 7 interaction types
+with BFS/DFS/random splits and micro-F1; ``shs27k`` instead predicts whether a pair interacts
+at all. The type task (``shs27k-types``) needs an edge-level task type the harness lacks: its
+loader (:func:`harness_linkpred.loader.shs27k_types`) exists and is tested, but it is not
+declared as a dataset.
+"""
+
+from harness import Param, hookimpl
+from harness.metadata import dataset_components, read_table
+
+_VERSION = "1"
+FEATURES = ("ones", "degree", "random")
+LINK_METRICS = ("rocauc", "ap", "hits@10", "hits@20", "hits@50", "hits@100")
+
+LINK_PARAMS = (
+    Param("features", "str", "ones", "node features, as the files have none: 'ones' (one constant column), 'degree' (log(1 + degree) in the training graph) or 'random' (seeded Gaussian)", choices=FEATURES),
+    Param("feature_dim", "int", 32, "number of columns of the 'random' features (unused by 'ones' and 'degree')", minimum=1),
+    Param("feature_seed", "int", 0, "seed of the 'random' features", minimum=0),
+    Param("valid_fraction", "float", 0.05, "share of the edges held out for validation (with as many sampled non-edges)", minimum=0),
+    Param("test_fraction", "float", 0.10, "share of the edges held out for test (with as many sampled non-edges)", minimum=0),
+    Param("split_seed", "int", 0, "seed of the edge split and of the negative pairs (fixed across training seeds)", minimum=0),
+    Param("metric", "str", "rocauc", "ROC-AUC, average precision, or OGB-style Hits@K (share of held-out positives scored above the K-th best negative)", choices=LINK_METRICS),
+)
+
+
+@hookimpl
+def harness_datasets():
+    return dataset_components(read_table(__name__), params=lambda row: LINK_PARAMS, preflight="harness_linkpred.files:check", version=_VERSION)
