@@ -54,20 +54,23 @@ def config_id(config: dict[str, Any]) -> str:
 
 
 def rows_from_records(records: Iterable[dict[str, Any]]) -> dict[str, tuple[str, bool, list[Row]]]:
-    """Per dataset: (metric, higher_is_better, rows) from complete records."""
-    groups: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    """Per table: (metric, higher_is_better, rows) from complete records. A table is a dataset,
+    or ``<dataset>-<metric>`` when its records use several metrics: scores of different metrics
+    are never ranked together."""
+    groups: dict[tuple[str, str], dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
     for record in records:
         if record.get("status") != "complete":
             continue
         key = {axis: record["config"][axis] for axis in ("dataset", "encoder", "backbone", "method")}
-        groups[record["cell"]["dataset"]["name"]][json.dumps(key, sort_keys=True)].append(record)
+        groups[(record["cell"]["dataset"]["name"], record["metric"])][json.dumps(key, sort_keys=True)].append(record)
+    metrics_per_dataset = Counter(dataset for dataset, _ in groups)
     tables = {}
-    for dataset, entries in groups.items():
-        rows, metric, higher = [], None, True
+    for (dataset, metric), entries in groups.items():
+        rows, higher = [], True
         for key, records_of_entry in entries.items():
             config = json.loads(key)
             first = records_of_entry[0]
-            metric, higher = first["metric"], first["higher_is_better"]
+            higher = first["higher_is_better"]
             labels = {axis: first["cell"][axis].get("label") for axis in ("encoder", "backbone", "method")}
             tests = [r["test"] for r in records_of_entry]
             hardware = Counter(r.get("hardware") for r in records_of_entry).most_common(1)[0][0]
@@ -86,7 +89,8 @@ def rows_from_records(records: Iterable[dict[str, Any]]) -> dict[str, tuple[str,
                     test_scores=tests,
                 )
             )
-        tables[dataset] = (metric, higher, rows)
+        name = dataset if metrics_per_dataset[dataset] == 1 else f"{dataset}-{metric}"
+        tables[name] = (metric, higher, rows)
     return tables
 
 
@@ -189,17 +193,23 @@ def build_tables(records, submissions_dir: str | Path, datasets: Iterable[str] |
     from harness.submissions import load_submissions, submitted_datasets
 
     tables = rows_from_records(records)
-    wanted = set(datasets) if datasets is not None else set(tables) | set(submitted_datasets(submissions_dir))
-    result = {}
+    dataset_of = {name: rows[0].config["dataset"]["name"] for name, (_, _, rows) in tables.items()}
+    wanted = set(datasets) if datasets is not None else set(dataset_of.values()) | set(submitted_datasets(submissions_dir))
+    result = {name: table for name, table in tables.items() if dataset_of[name] in wanted}
     for dataset in sorted(wanted):
-        metric, higher, rows = tables.get(dataset, (None, True, []))
-        submitted = load_submissions(submissions_dir, dataset)
-        if metric is None:
-            metric = _submitted_metric(submissions_dir, dataset)
-            higher = higher_is_better(metric) if metric else True
-        if rows or submitted:
-            result[dataset] = (metric or "score", higher, rows + rows_from_submissions(submitted))
-    return result
+        submitted = rows_from_submissions(load_submissions(submissions_dir, dataset))
+        if not submitted:
+            continue
+        metric = _submitted_metric(submissions_dir, dataset)
+        # Submitted rows join the table of their dataset with the same metric (or the only one).
+        split_by_metric = dataset not in result and any(dataset_of.get(n) == dataset for n in result)
+        name = f"{dataset}-{metric}" if split_by_metric else dataset
+        if name in result:
+            table_metric, higher, rows = result[name]
+            result[name] = (table_metric, higher, rows + submitted)
+        else:
+            result[name] = (metric or "score", higher_is_better(metric) if metric else True, submitted)
+    return dict(sorted(result.items()))
 
 
 def _submitted_metric(submissions_dir, dataset: str) -> str | None:

@@ -541,3 +541,10 @@ def test_real_records_aggregate_like_hand_made_ones(harness_run):
         assert row.test.n == 2 and row.test.mean == pytest.approx(statistics.fmean(mine))
         assert row.test.std == pytest.approx(statistics.stdev(mine))
         assert row.params > 0
+
+
+def test_records_with_different_metrics_are_never_ranked_together():
+    records = records_for([0.7, 0.72], dataset="toy", metric="acc") + records_for([0.9, 0.91], dataset="toy", metric="rocauc", backbone="gat")
+    tables = rows_from_records(records)
+    assert set(tables) == {"toy-acc", "toy-rocauc"}
+    assert tables["toy-acc"][0] == "acc" and [r.method for r in tables["toy-acc"][2]] == ["supervised + gcn"]

@@ -26,3 +26,11 @@ def test_results_dir_and_registry_fixtures(harness_results_dir, harness_registry
 
 def test_plugin_is_registered_through_pytest11(pytestconfig):
     assert pytestconfig.pluginmanager.has_plugin("harness")
+
+
+def test_link_candidates_are_not_ordered_by_label(tiny_task):
+    task = tiny_task("link-prediction")
+    for split in ("valid", "test"):
+        labels = task.labels[split]
+        assert 0 < labels.sum() < len(labels)
+        assert not labels.equal(labels.sort(descending=True).values)  # not all positives first

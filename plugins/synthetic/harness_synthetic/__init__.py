@@ -14,14 +14,14 @@ _NOISE = Param("feature_noise", "float", 1.0, "standard deviation of the Gaussia
 _GRAPHS = Param("num_graphs", "int", 400, "number of graphs", minimum=20)
 
 
-def _dataset(name, factory, doc, task_type, metric, params):
+def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION):
     return Component(
         kind="dataset",
         name=name,
         factory=f"harness_synthetic.datasets:{factory}",
         doc=doc,
         params=params,
-        version=_VERSION,
+        version=version,
         task_types={task_type},
         metadata={"metric": metric, "source": "generated in code (harness_synthetic.generators)"},
     )
@@ -69,5 +69,6 @@ def harness_datasets():
             TaskType.LINK_PREDICTION,
             "rocauc",
             (_SEED, Param("num_nodes", "int", 500, "number of nodes", minimum=20), _FEATURES, _NOISE),
+            version="2",  # v2: validation and test pairs shuffled
         ),
     ]

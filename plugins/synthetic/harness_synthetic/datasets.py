@@ -68,8 +68,13 @@ def link_prediction(root, seed, num_nodes, num_features, feature_noise) -> Task:
         train, valid, test = split(data)
     finally:
         torch.random.set_rng_state(state)
-    items = {"train": train.edge_label_index, "valid": valid.edge_label_index, "test": test.edge_label_index}
-    labels = {"train": train.edge_label, "valid": valid.edge_label, "test": test.edge_label}
+    items = {"train": train.edge_label_index}
+    labels = {"train": train.edge_label}
+    generator = torch.Generator().manual_seed(seed + 2)
+    for name, part in (("valid", valid), ("test", test)):
+        # RandomLinkSplit lists positives before negatives: shuffle so that position tells nothing.
+        order = torch.randperm(part.edge_label.numel(), generator=generator)
+        items[name], labels[name] = part.edge_label_index[:, order], part.edge_label[order]
     graph = train.clone()
     del graph.edge_label, graph.edge_label_index
     return Task(name="synthetic-link", task_type="link-prediction", metric="rocauc", num_outputs=1, data=graph, items=items, labels=labels)
