@@ -1,28 +1,45 @@
-"""OGB task bundles through ``ogb.nodeproppred.PygNodePropPredDataset`` and OGB's Evaluator."""
+"""OGB node property prediction (Hu et al., NeurIPS 2020) through ``ogb.nodeproppred``'s
+``PygNodePropPredDataset``, its official split and its ``Evaluator``.
+
+What differs from OGB's loader and examples, and why:
+
+- ogbn-proteins has no node features; as in OGB's examples each node gets the mean (or sum) of
+  its incident edges' 8 features. With ``sequences: require`` nodes also carry their amino-acid
+  sequence (``task.raw['sequence']``) from a STRING FASTA (:mod:`harness_ogb.raw`); sequences
+  are data beyond OGB's features, so the record is flagged as using external data.
+- ogbn-arxiv is a directed citation graph; as in OGB's examples messages pass both ways. With
+  ``text`` (``auto`` where the files exist, ``require``) nodes carry title and abstract
+  (``task.raw['text']``) from OGB's separate ``titleabs.tsv.gz``; external data, flagged.
+- ogbn-products: OGB's release has no product text, so there is no text parameter.
+- Files: fetched through :mod:`harness_ogb.fetch` instead of OGB's own downloader; OGB's
+  processed file goes to the harness cache when the dataset folder is read-only
+  (:mod:`harness_ogb.common`).
+"""
 
 from __future__ import annotations
+
+import os
 
 import torch
 
 from harness.task import Task
-from harness_ogb.files import DATASETS, check
+from harness_ogb.common import prepare, read_mapping, safe_loading
+from harness_ogb.evaluators import OgbEvaluator
+from harness_ogb.files import (
+    DEFAULT_FASTA,
+    PAPER_MAPPING,
+    PROTEIN_MAPPING,
+    TABLE,
+    dataset_dir,
+    find_file,
+    find_titleabs,
+    sequence_problems,
+    text_problems,
+)
 
-
-class OgbEvaluator:
-    """OGB's own ``Evaluator`` behind the harness's score contract: accuracy takes the arg-max
-    of class scores, ROC-AUC takes the per-task scores as they are."""
-
-    def __init__(self, name: str):
-        from ogb.nodeproppred import Evaluator
-
-        self.evaluator = Evaluator(name)
-        self.metric = self.evaluator.eval_metric
-        self.higher_is_better = True
-
-    def __call__(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> float:
-        if self.metric == "acc":
-            y_true, y_pred = y_true.view(-1, 1), y_pred.argmax(dim=-1, keepdim=True)
-        return float(self.evaluator.eval({"y_true": y_true, "y_pred": y_pred})[self.metric])
+__all__ = ["OgbEvaluator", "arxiv", "load", "products", "proteins"]
+#: Bump when the parsing of text or sequences changes (enters the sequence cache key).
+RAW_VERSION = "1"
 
 
 def _edge_features_to_nodes(data, reduce: str) -> torch.Tensor:
@@ -31,24 +48,13 @@ def _edge_features_to_nodes(data, reduce: str) -> torch.Tensor:
     return scatter(data.edge_attr, data.edge_index[1], dim=0, dim_size=data.num_nodes, reduce=reduce)
 
 
-def _pyg_data_classes() -> list:
-    from torch_geometric.data.data import DataEdgeAttr, DataTensorAttr
-    from torch_geometric.data.storage import GlobalStorage
-
-    return [DataEdgeAttr, DataTensorAttr, GlobalStorage]
-
-
-def load(root: str, name: str, node_features: str = "edge-mean") -> Task:
-    problems = check(name, root, {})
-    if problems:
-        raise FileNotFoundError(problems[0])
+def load(root: str, name: str, node_features: str = "edge-mean", download: bool = False) -> Task:
+    """The task of one ogbn-* dataset, without raw attributes."""
     from ogb.nodeproppred import PygNodePropPredDataset
 
-    # OGB reads its processed file with torch.load's default, which is weights_only=True since
-    # torch 2.6; allow-listing PyG's plain data containers keeps that safe mode working.
-    with torch.serialization.safe_globals(_pyg_data_classes()):
-        dataset = PygNodePropPredDataset(name=name, root=root)
-    split = dataset.get_idx_split()
+    with safe_loading():
+        dataset = PygNodePropPredDataset(name=name, root=prepare(root, name, download))
+        split = dataset.get_idx_split()
     data = dataset[0]
     if name == "ogbn-proteins":
         data.x = _edge_features_to_nodes(data, "mean" if node_features == "edge-mean" else "sum")
@@ -61,19 +67,76 @@ def load(root: str, name: str, node_features: str = "edge-mean") -> Task:
         data.edge_index = to_undirected(data.edge_index, num_nodes=data.num_nodes)
     items = {"train": split["train"], "valid": split["valid"], "test": split["test"]}
     labels = {part: y[index] for part, index in items.items()}
-    num_outputs = y.size(1) if y.dim() == 2 else int(y.max()) + 1
-    task_type = "node-multilabel" if DATASETS[name]["metric"] == "rocauc" else "node-classification"
+    num_outputs = y.size(1) if y.dim() == 2 else int(TABLE[name]["classes"])
     del data.y
-    return Task(name=name, task_type=task_type, metric=DATASETS[name]["metric"], num_outputs=num_outputs, data=data, items=items, labels=labels, evaluator=OgbEvaluator(name))
+    row = TABLE[name]
+    return Task(name=name, task_type=row["task_type"], metric=row["metric"], num_outputs=num_outputs, data=data, items=items, labels=labels, evaluator=OgbEvaluator(name), info={})
 
 
-def proteins(root: str, node_features: str = "edge-mean") -> Task:
-    return load(root, "ogbn-proteins", node_features)
+def _file_key(path) -> dict:
+    stat = os.stat(path)
+    return {"path": os.path.abspath(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def arxiv(root: str) -> Task:
-    return load(root, "ogbn-arxiv")
+def _sequences_found(fasta, protein_ids: list[str]) -> dict[str, str]:
+    """The FASTA's sequences of the graph's proteins, read once and kept in the harness cache
+    (STRING's full FASTA takes minutes to scan)."""
+    from harness.cache import current
+    from harness_ogb.raw import read_fasta
+
+    key = {"kind": "ogb-protein-sequences", "fasta": _file_key(fasta), "ids": len(protein_ids), "ids_hash": _hash_ids(protein_ids), "version": RAW_VERSION}
+    return current().get_or_build(key, lambda: read_fasta(fasta, protein_ids))
 
 
-def products(root: str) -> Task:
-    return load(root, "ogbn-products")
+def _hash_ids(ids: list[str]) -> str:
+    import hashlib
+
+    return hashlib.sha256("\n".join(ids).encode()).hexdigest()
+
+
+def proteins(root: str, node_features: str = "edge-mean", sequences: str = "none", fasta: str = DEFAULT_FASTA, missing_sequences: str = "empty", clean_sequences: bool = True, download: bool = False) -> Task:
+    task = load(root, "ogbn-proteins", node_features, download)
+    if sequences == "none":
+        return task
+    absent = sequence_problems(root, fasta)
+    if absent:
+        raise FileNotFoundError(f"ogbn-proteins with sequences: 'require' lacks {'; '.join(absent)}")
+    from harness_ogb.raw import node_sequences
+
+    folder = dataset_dir(root, "ogbn-proteins")
+    fasta_path = find_file(root, "ogbn-proteins", fasta)
+    protein_ids = read_mapping(folder / PROTEIN_MAPPING, "protein id", task.data.num_nodes)
+    found = _sequences_found(fasta_path, protein_ids)
+    values, info = node_sequences(protein_ids, found, missing_sequences, clean_sequences, fasta_path)
+    task.raw = {**task.raw, "sequence": values}
+    task.info = {**task.info, **info, "sequences": True, "fasta": str(fasta_path), "external_data": True}
+    return task
+
+
+def arxiv(root: str, text: str = "auto", download: bool = False) -> Task:
+    task = load(root, "ogbn-arxiv", download=download)
+    if text == "none":
+        return task
+    if text == "require" and download and find_titleabs(root) is None:
+        from harness_ogb.fetch import ensure_titleabs
+
+        ensure_titleabs(root, download=True)
+    absent = text_problems(root)
+    if absent:
+        if text == "require":
+            raise FileNotFoundError(f"ogbn-arxiv with text: 'require' lacks {'; '.join(absent)}")
+        task.info = {**task.info, "text": False, "text_unavailable": f"missing {'; '.join(absent)}"}
+        return task
+    from harness_ogb.raw import node_texts
+
+    folder = dataset_dir(root, "ogbn-arxiv")
+    titleabs = find_titleabs(root)
+    paper_ids = read_mapping(folder / PAPER_MAPPING, "paper id", task.data.num_nodes)
+    texts, info = node_texts(paper_ids, titleabs)
+    task.raw = {**task.raw, "text": texts}
+    task.info = {**task.info, **info, "text": True, "titleabs": str(titleabs), "external_data": True}
+    return task
+
+
+def products(root: str, download: bool = False) -> Task:
+    return load(root, "ogbn-products", download=download)
