@@ -144,9 +144,18 @@ def _execute(cell: Cell, registry, context: RunContext, deadline: float | None) 
         "test": task.score("test", predictions.test),
         "best_epoch": predictions.best_epoch,
         "num_params": context.num_params(),
-        "external_data": bool(encoder_component.external_data or context.external_data or task.info.get("external_data")),
+        "external_data": _uses_external_data(encoder_component, context, task),
         "extra": predictions.extra,
     }
+
+
+def _uses_external_data(encoder_component, context, task) -> bool:
+    """OGB's rule: a pretrained model, or raw attributes beyond the dataset's own features. A
+    dataset marks raw attributes it brings from outside (``info['external_data']``, e.g. OGB
+    arXiv's titles); they count only when the encoder reads raw attributes."""
+    if encoder_component.external_data or context.external_data:
+        return True
+    return bool(task.info.get("external_data") and encoder_component.needs)
 
 
 def _check_predictions(task, predictions) -> None:

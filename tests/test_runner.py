@@ -165,3 +165,21 @@ def test_progress_display_plain_and_live():
     progress.harness_run_started(cell)
     progress.harness_epoch_finished(cell, 4, 10, {"valid": 0.5})
     assert "epoch 5/10" in live.getvalue() and "ETA" in live.getvalue() and "\r" in live.getvalue()
+
+
+def test_external_data_counts_raw_attributes_only_when_the_encoder_reads_them():
+    from types import SimpleNamespace
+
+    from harness import Component
+    from harness.worker import _uses_external_data
+
+    identity = Component(kind="encoder", name="identity", factory="m:f", doc="d")
+    bag_of_words = Component(kind="encoder", name="bow", factory="m:f", doc="d", needs={"text"})
+    pretrained = Component(kind="encoder", name="lm", factory="m:f", doc="d", needs={"text"}, external_data=True)
+    context = SimpleNamespace(external_data=False)
+    with_text = SimpleNamespace(info={"external_data": True})
+    plain = SimpleNamespace(info={})
+    assert not _uses_external_data(identity, context, with_text)
+    assert _uses_external_data(bag_of_words, context, with_text)
+    assert not _uses_external_data(bag_of_words, context, plain)
+    assert _uses_external_data(pretrained, context, plain)
