@@ -24,6 +24,12 @@ class ComponentRef:
     params: dict[str, Any] = field(default_factory=dict)
     version: str = "1"
     label: str | None = None
+    #: parameters that cannot change a result (see ``Param.affects_results``): not in the id.
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def arguments(self) -> dict[str, Any]:
+        """Everything the component's factory receives."""
+        return {**self.params, **self.options}
 
     def identity(self) -> dict[str, Any]:
         return {"name": self.name, "params": self.params, "version": self.version}

@@ -58,6 +58,9 @@ class Param:
     choices: tuple | None = None
     minimum: float | None = None
     nullable: bool = False
+    #: False for operational switches (download, verbosity) that cannot change a result: they
+    #: are passed to the factory but left out of cell ids and cache keys.
+    affects_results: bool = True
 
     def __post_init__(self):
         if self.type not in _PYTHON_TYPES:

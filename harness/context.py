@@ -79,7 +79,8 @@ class RunContext:
         resolved = {**component.defaults(), **params}
         task = component.load()(root=self.data_root, **resolved)
         view = task.method_view()
-        view.identity = ComponentRef(name, resolved, component.version).identity()
+        identifying = {k: v for k, v in resolved.items() if component.param(k) is None or component.param(k).affects_results}
+        view.identity = ComponentRef(name, identifying, component.version).identity()
         return view
 
     # -- accounting --------------------------------------------------------------------------

@@ -334,7 +334,8 @@ class GridBuilder:
                 params[name] = value
         params.update(ref.params)
         params = {name: component.param(name).coerce(value) for name, value in params.items()}
-        return ComponentRef(name=ref.name, params=params, version=component.version, label=ref.label)
+        options = {name: params.pop(name) for name in list(params) if not component.param(name).affects_results}
+        return ComponentRef(name=ref.name, params=params, version=component.version, label=ref.label, options=options)
 
     def _expand(self, name, seeds, axes, defaults, includes, excludes) -> Grid:
         grid = Grid(path=self.path, name=name)

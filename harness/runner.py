@@ -44,13 +44,13 @@ def preflight(grid: Grid, registry: Registry, settings: RunSettings) -> None:
     seen: set[str] = set()
     for cell in grid.cells:
         ref = cell.dataset
-        key = repr((ref.name, sorted(ref.params.items())))
+        key = repr((ref.name, sorted(ref.arguments().items())))
         if key in seen:
             continue
         seen.add(key)
         check = registry.get("dataset", ref.name).load_preflight()
         if check is not None:
-            problems += [f"dataset {ref.name!r}: {message}" for message in check(ref.name, settings.data_root, ref.params)]
+            problems += [f"dataset {ref.name!r}: {message}" for message in check(ref.name, settings.data_root, ref.arguments())]
     if problems:
         raise PreflightError("\n".join(problems))
 

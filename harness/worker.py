@@ -124,12 +124,12 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
 def _execute(cell: Cell, registry, context: RunContext, deadline: float | None) -> dict[str, Any]:
     dataset = registry.get("dataset", cell.dataset.name)
     encoder_component = registry.get("encoder", cell.encoder.name)
-    task = dataset.load()(root=context.data_root, **cell.dataset.params)
+    task = dataset.load()(root=context.data_root, **cell.dataset.arguments())
     view = task.method_view()
     view.identity = cell.dataset.identity()
-    encoder = encoder_component.load()(**cell.encoder.params)
-    backbone = BackboneFactory(registry.get("backbone", cell.backbone.name), cell.backbone.params, task.task_type)
-    method = registry.get("method", cell.method.name).load()(**cell.method.params)
+    encoder = encoder_component.load()(**cell.encoder.arguments())
+    backbone = BackboneFactory(registry.get("backbone", cell.backbone.name), cell.backbone.arguments(), task.task_type)
+    method = registry.get("method", cell.method.name).load()(**cell.method.arguments())
     # The hard limit is armed only once imports are done: a signal that lands inside an import
     # leaves half-initialised modules behind for every later cell of this process.
     with _alarm(None if deadline is None else deadline - time.monotonic()):

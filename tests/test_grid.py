@@ -417,3 +417,11 @@ def test_non_plain_parameter_values_are_rejected(tmp_path, harness_registry):
 def test_list_parameter_accepts_a_list(tmp_path, harness_registry):
     grid = load(tmp_path, harness_registry, grid_spec(methods=[{"name": "supervised", "params": {"fanout": [5, 3]}}]))
     assert grid.cells[0].method.params["fanout"] == [5, 3]
+
+
+def test_operational_switches_stay_out_of_the_cell_id(tmp_path, harness_registry):
+    plain = load(tmp_path, harness_registry, grid_spec(datasets=["cora"]))
+    fetching = load(tmp_path, harness_registry, grid_spec(datasets=[{"name": "cora", "params": {"download": True}}]))
+    assert [c.id for c in plain.cells] == [c.id for c in fetching.cells]
+    assert fetching.cells[0].dataset.options == {"download": True}
+    assert fetching.cells[0].dataset.arguments()["download"] is True and "download" not in fetching.cells[0].config()["dataset"]["params"]
