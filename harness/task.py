@@ -9,8 +9,9 @@ test predictions itself.
 Items per task family: node indices ``(n,)`` for node tasks, graph indices ``(n,)`` for graph
 tasks, candidate node pairs ``(2, n)`` for link prediction (the training items are the positive
 training edges; validation and test items mix positives and negatives, labelled 1 and 0).
-Labels: class ids ``(n,)`` for single-label classification; ``(n, T)`` floats with NaN for
-missing values for multi-label, graph classification and regression; ``(n,)`` 0/1 for links.
+Labels: class ids ``(n,)`` for single-label classification (nodes, or graphs scored by
+accuracy); ``(n, T)`` floats with NaN for missing values for multi-label, binary graph
+classification (ROC-AUC) and regression; ``(n,)`` 0/1 for links.
 """
 
 from __future__ import annotations

@@ -33,3 +33,21 @@ def shared_data() -> Path:
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+def _shared_folder(folder: str, probe: str) -> Path:
+    if not (SHARED_DATA / folder / probe).is_file():
+        pytest.skip(f"the shared real data has no {folder}/ at {SHARED_DATA} (set HARNESS_SHARED_DATA)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def shared_gnn_benchmark() -> Path:
+    """The shared data root, when it holds the gnn-benchmark ``.npz.xz`` files."""
+    return _shared_folder("gnn_benchmark_npz", "amazon_electronics_photo.npz.xz")
+
+
+@pytest.fixture
+def shared_tudataset() -> Path:
+    """The shared data root, when it holds the TU raw files."""
+    return _shared_folder("tudataset", "MUTAG/raw/MUTAG_A.txt")

@@ -1,38 +1,86 @@
 """Planetoid task bundles through PyG's raw reader (``torch_geometric.io.read_planetoid_data``),
-which reads the ``ind.<name>.*`` files in place: the data root is never written to."""
+which reads the ``ind.<name>.*`` files in place: the data root is never written to (except by
+the opt-in fetch of :mod:`.files`).
+
+Splits:
+
+- ``public``: the split of Yang et al. (2016) that the files encode: the 20 labelled nodes per
+  class of ``x`` for training, the next 500 nodes for validation, the 1000 nodes of
+  ``test.index`` for test.
+- ``random``: as PyG's ``Planetoid(split="random")``: 20 training nodes per class drawn at
+  random, then 500 validation and 1000 test nodes drawn from the remaining ones, all from
+  ``split_seed`` alone (numpy's ``default_rng``), independent of the training seed. One
+  difference: CiteSeer's 15 nodes that appear in the graph but not in ``test.index`` (PyG pads
+  them with zero features and label 0) have no label, so they are never drawn.
+"""
 
 from __future__ import annotations
 
+import numpy as np
+import torch
 from torch_geometric.io import read_planetoid_data
 from torch_geometric.transforms import NormalizeFeatures
 
 from harness.task import Task
-from harness_planetoid.files import find_raw_dir, missing_message
+from harness_planetoid.files import ensure_raw_dir
+
+TRAIN_PER_CLASS = 20
+NUM_VALID = 500
+NUM_TEST = 1000
 
 
-def _load(root: str, name: str, normalize_features: bool) -> Task:
-    raw_dir = find_raw_dir(root, name)
-    if raw_dir is None:
-        raise FileNotFoundError(missing_message(root, name))
+def unlabelled_nodes(raw_dir, name: str) -> np.ndarray:
+    """Graph nodes inside the test-index range that ``test.index`` does not list (CiteSeer's
+    isolated nodes without features or label)."""
+    test_index = np.loadtxt(raw_dir / f"ind.{name}.test.index", dtype=np.int64, ndmin=1)
+    return np.setdiff1d(np.arange(test_index.min(), test_index.max() + 1), test_index)
+
+
+def random_split(y: torch.Tensor, seed: int, exclude=(), per_class: int = TRAIN_PER_CLASS, num_valid: int = NUM_VALID, num_test: int = NUM_TEST) -> dict[str, torch.Tensor]:
+    """``per_class`` training nodes of every class (all of a smaller class), then ``num_valid``
+    validation and ``num_test`` test nodes from the rest; nodes in ``exclude`` are never drawn.
+    Sorted node indices per split, determined by ``seed`` alone."""
+    rng = np.random.default_rng(seed)
+    labels = y.numpy()
+    pool = np.ones(len(labels), dtype=bool)
+    pool[np.asarray(exclude, dtype=np.int64)] = False
+    train = np.concatenate([rng.permutation(np.flatnonzero(pool & (labels == c)))[:per_class] for c in range(int(labels.max()) + 1)])
+    pool[train] = False
+    rest = rng.permutation(np.flatnonzero(pool))
+    parts = {"train": train, "valid": rest[:num_valid], "test": rest[num_valid : num_valid + num_test]}
+    return {split: torch.from_numpy(np.sort(index)) for split, index in parts.items()}
+
+
+def _load(root: str, name: str, normalize_features: bool, split: str, split_seed: int, download: bool) -> Task:
+    if split not in ("public", "random"):
+        raise ValueError(f"split must be 'public' or 'random', got {split!r}")
+    raw_dir = ensure_raw_dir(root, name, download)
     data = read_planetoid_data(str(raw_dir), name)
     if normalize_features:
         data = NormalizeFeatures()(data)
-    items = {
-        "train": data.train_mask.nonzero().view(-1),
-        "valid": data.val_mask.nonzero().view(-1),
-        "test": data.test_mask.nonzero().view(-1),
-    }
+    if split == "public":
+        items = {
+            "train": data.train_mask.nonzero().view(-1),
+            "valid": data.val_mask.nonzero().view(-1),
+            "test": data.test_mask.nonzero().view(-1),
+        }
+    else:
+        items = random_split(data.y, split_seed, exclude=unlabelled_nodes(raw_dir, name))
     for mask in ("train_mask", "val_mask", "test_mask"):
         del data[mask]
-    labels = {split: data.y[index] for split, index in items.items()}
+    labels = {part: data.y[index] for part, index in items.items()}
     num_classes = int(data.y.max()) + 1
-    return Task(name=name, task_type="node-classification", metric="acc", num_outputs=num_classes, data=data, items=items, labels=labels, info={"raw_dir": str(raw_dir)})
+    info = {"raw_dir": str(raw_dir), "split": split, "split_seed": split_seed if split == "random" else None}
+    return Task(name=name, task_type="node-classification", metric="acc", num_outputs=num_classes, data=data, items=items, labels=labels, info=info)
 
 
-def cora(root: str, normalize_features: bool = True) -> Task:
-    return _load(root, "cora", normalize_features)
+def cora(root: str, normalize_features: bool = True, split: str = "public", split_seed: int = 0, download: bool = False) -> Task:
+    return _load(root, "cora", normalize_features, split, split_seed, download)
 
 
-def citeseer(root: str, normalize_features: bool = True) -> Task:
-    return _load(root, "citeseer", normalize_features)
+def citeseer(root: str, normalize_features: bool = True, split: str = "public", split_seed: int = 0, download: bool = False) -> Task:
+    return _load(root, "citeseer", normalize_features, split, split_seed, download)
 
+
+def pubmed(root: str, normalize_features: bool = True, split: str = "public", split_seed: int = 0, download: bool = False) -> Task:
+    return _load(root, "pubmed", normalize_features, split, split_seed, download)

@@ -1,7 +1,9 @@
 """Supervised training for every task family.
 
 - node classification: cross-entropy on the training nodes; node multi-label: masked BCE;
-- graph classification: backbone -> pooling -> linear head, masked BCE; graph regression: MSE;
+- graph classification: backbone -> pooling -> linear head, masked BCE on ``(n, T)`` float
+  labels, or cross-entropy when the labels are integer class ids ``(n,)`` or ``(n, 1)`` (acc);
+  graph regression: MSE;
 - link prediction: dot-product scores of node embeddings, BCE against one random non-edge per
   training edge (resampled every epoch); messages pass over the training edges only.
 
@@ -123,6 +125,10 @@ class GraphFamily:
         pool = {"mean": pyg.global_mean_pool, "sum": pyg.global_add_pool, "max": pyg.global_max_pool}[method.pooling]
         self.model = _GraphModel(encoder, pool, nn.Linear(method.embedding_dim, task.num_outputs)).to(device)
         self.regression = task.task_type == TaskType.GRAPH_REGRESSION
+        # Integer labels of shape (n,) or (n, 1) are class ids: one output per class, trained with
+        # cross-entropy. Float (n, T) labels (NaN where missing) keep the masked BCE.
+        train_labels = task.labels["train"]
+        self.class_ids = not self.regression and not train_labels.is_floating_point() and (train_labels.dim() == 1 or train_labels.size(1) == 1)
         train = [self._with_target(task.graphs[i], y) for i, y in zip(task.items["train"].tolist(), task.labels["train"])]
         self.train_loader = self._loader(train, shuffle=True)
 
@@ -143,7 +149,10 @@ class GraphFamily:
         for batch in self.train_loader:
             batch = batch.to(self.device)
             optimizer.zero_grad()
-            loss = _masked(loss_fn, self.model(batch), batch.target)
+            if self.class_ids:
+                loss = F.cross_entropy(self.model(batch), batch.target.view(-1))
+            else:
+                loss = _masked(loss_fn, self.model(batch), batch.target)
             loss.backward()
             optimizer.step()
             total, count = total + loss.item() * batch.num_graphs, count + batch.num_graphs
