@@ -41,7 +41,7 @@ PARAMS = {
 }
 
 
-DOWNLOAD = Param("download", "bool", False, "fetch a missing dataset from OGB's URL (master.csv) into <data root>/<name>, with bounded time, before any cell runs (needs a writable data root and HARNESS_OFFLINE unset)")
+DOWNLOAD = Param("download", "bool", False, "fetch a missing dataset from OGB's URL (master.csv) into <data root>/<name>, with bounded time, before any cell runs (needs a writable data root and HARNESS_OFFLINE unset)", affects_results=False)
 
 
 def _params(row):
