@@ -1,0 +1,129 @@
+"""Where the SMILES files are looked for under the data root, how they are read, and the
+preflight checks. Torch-free (``harness list`` and ``harness run``'s preflight import it).
+
+Layouts tried, in order, for a dataset whose table row names folder ``F`` and file ``N``:
+``<root>/F/N`` (the shared data folder's layout), ``<root>/moleculenet/N``, ``<root>/N``.
+The data root is only read, never written.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import math
+from functools import lru_cache
+from pathlib import Path
+
+from harness.metadata import read_table
+
+PACKAGE = "harness_moleculenet"
+LAYOUTS = ("{folder}", "moleculenet", ".")
+
+
+@lru_cache(maxsize=1)
+def table() -> dict[str, dict[str, str]]:
+    """The rows of ``datasets.csv`` by dataset name."""
+    return {row["name"]: row for row in read_table(PACKAGE)}
+
+
+def candidates(root: str, name: str) -> list[Path]:
+    row = table()[name]
+    return [Path(root) / layout.format(folder=row["folder"]) / row["file"] for layout in LAYOUTS]
+
+
+def find_file(root: str, name: str) -> Path | None:
+    return next((path for path in candidates(root, name) if path.is_file()), None)
+
+
+def missing_message(root: str, name: str) -> str:
+    row = table()[name]
+    first, *others = candidates(root, name)
+    return (
+        f"{name}: {row['file']} not found under data root {root!r}. Place it at {first}"
+        f" (or {' or '.join(str(p) for p in others)}); set the data root with --data-root or HARNESS_DATA_ROOT."
+    )
+
+
+def require_file(root: str, name: str) -> Path:
+    path = find_file(root, name)
+    if path is None:
+        raise FileNotFoundError(missing_message(root, name))
+    return path
+
+
+def check(name: str, root: str, params: dict) -> list[str]:
+    """Preflight of a labelled dataset: its file is there."""
+    return [] if find_file(root, name) else [missing_message(root, name)]
+
+
+def check_corpus(name: str, root: str, params: dict) -> list[str]:
+    """Preflight of the unlabelled corpus as a grid dataset: always refused (there is nothing to
+    train on or score), with the missing file named too when it is absent."""
+    problems = [
+        f"{name} is an unlabelled pre-training corpus, not a benchmark task: it has no labels, so no "
+        f"cell can train on or score it. Pre-training methods load it with context.load_task({name!r}, "
+        f"size=...) or harness_moleculenet.corpus.load_corpus(root, ...); take it out of the grid's datasets."
+    ]
+    if find_file(root, name) is None:
+        problems.append(missing_message(root, name))
+    return problems
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _open_text(path: Path):
+    if str(path).endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8", newline="")
+    return open(path, encoding="utf-8", newline="")
+
+
+def _label(text: str) -> float:
+    text = text.strip()
+    return float(text) if text else math.nan
+
+
+def read_smiles_csv(path: Path) -> tuple[list[str], list[str], list[list[float]]]:
+    """chemprop's format: a header, the SMILES in the first column (whatever its name), one
+    column per task; an empty cell is a missing label (NaN). Returns (smiles, task names,
+    labels per row)."""
+    with _open_text(path) as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        smiles, labels = [], []
+        for line, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise ValueError(f"{path}: line {line} has {len(row)} fields, the header has {len(header)}")
+            smiles.append(row[0].strip())
+            labels.append([_label(cell) for cell in row[1:]])
+    return smiles, header[1:], labels
+
+
+def count_rows_and_tasks(path: Path) -> tuple[int, int]:
+    """Data rows (header excluded) and task columns of a SMILES CSV, without parsing labels."""
+    with _open_text(path) as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        return sum(1 for row in reader if row), len(header) - 1
+
+
+def read_smiles_column(path: Path, limit: int = 0) -> list[str]:
+    """The SMILES of a one-column file with a header (MOSES): the first ``limit`` (0 = all)."""
+    smiles = []
+    with _open_text(path) as handle:
+        next(handle)
+        for line in handle:
+            line = line.strip()
+            if line:
+                smiles.append(line.split(",")[0])
+                if limit and len(smiles) >= limit:
+                    break
+    return smiles
