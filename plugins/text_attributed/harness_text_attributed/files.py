@@ -1,0 +1,77 @@
+"""Where the CiteSeer text files are looked for under the data root, and their parsers
+(torch-free, so that the preflight check stays cheap).
+
+Source format (TAPE's ``dataset/CiteSeer-Orig``):
+
+- ``citeseer_texts.txt`` (or the same gzip-compressed, ``citeseer_texts.txt.gz``): UTF-8, three
+  lines per paper: the CiteSeer paper id, the text (title, then abstract or opening text, on one
+  line), the class label (``Agents``, ``AI``, ``DB``, ``IR``, ``ML`` or ``HCI``).
+- ``citeseer.cites``: one citation per line, ``<cited id>\\t<citing id>`` (LINQS format).
+"""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+TEXTS = ("citeseer_texts.txt.gz", "citeseer_texts.txt")
+CITES = "citeseer.cites"
+LAYOUTS = ("citeseer_tag_tape", "citeseer-tag", "CiteSeer-Orig", ".")
+CLASSES = ("Agents", "AI", "DB", "IR", "ML", "HCI")
+
+
+def find_files(root: str) -> tuple[Path, Path] | None:
+    """``(texts, cites)`` in the first layout under ``root`` that holds both, or None."""
+    for layout in LAYOUTS:
+        folder = Path(root) / layout
+        cites = folder / CITES
+        for name in TEXTS:
+            if (folder / name).is_file() and cites.is_file():
+                return folder / name, cites
+    return None
+
+
+def missing_message(root: str) -> str:
+    return (
+        f"CiteSeer text files not found under data root {root!r}. Place citeseer_texts.txt.gz (or "
+        f"citeseer_texts.txt) and citeseer.cites from TAPE's dataset/CiteSeer-Orig in "
+        f"{Path(root) / 'citeseer_tag_tape'}; set the data root with --data-root or HARNESS_DATA_ROOT."
+    )
+
+
+def check(name: str, root: str, params: dict) -> list[str]:
+    return [] if find_files(root) else [missing_message(root)]
+
+
+def read_texts(path: str | Path) -> tuple[list[str], list[str], list[str]]:
+    """Paper ids, texts and class labels, in file order."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", newline="") as handle:
+        lines = handle.read().split("\n")
+    if lines and lines[-1] == "" and len(lines) % 3 == 1:
+        lines.pop()  # a trailing newline
+    if len(lines) % 3:
+        raise ValueError(f"{path}: {len(lines)} lines; expected three per paper (id, text, label)")
+    ids, texts, labels = lines[0::3], lines[1::3], lines[2::3]
+    unknown = sorted(set(labels) - set(CLASSES))
+    if unknown:
+        raise ValueError(f"{path}: unknown class labels {unknown[:5]}; expected {list(CLASSES)}")
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{path}: paper ids are not unique")
+    return ids, texts, labels
+
+
+def read_cites(path: str | Path) -> list[tuple[str, str]]:
+    """``(cited, citing)`` pairs, in file order."""
+    pairs = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            line = line.rstrip("\r\n")
+            if not line:
+                continue
+            parts = line.split("\t")
+            if len(parts) != 2:
+                raise ValueError(f"{path}:{number}: expected '<cited id>\\t<citing id>', got {line!r}")
+            pairs.append((parts[0], parts[1]))
+    return pairs
