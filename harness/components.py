@@ -7,6 +7,7 @@ runs, so that listing components never imports torch.
 
 from __future__ import annotations
 
+import functools
 import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
@@ -105,6 +106,9 @@ class Component:
     :param external_data: True when the component brings data beyond the dataset (a pretrained
         model, raw text); sets the record's external-data flag.
     :param metadata: a dataset's metric and other facts shown by ``harness list``.
+    :param arguments: fixed keyword arguments the factory always receives, such as the dataset's
+        name when one loader serves many datasets. They are not parameters: grids cannot set
+        them and they do not enter cell ids (the component's name and version do).
     :param preflight: optional ``"module:attribute"`` of a cheap, torch-free check
         ``check(name, root, params) -> list[str]`` run before any cell (for example, missing
         files).
@@ -123,6 +127,7 @@ class Component:
     external_data: bool = False
     metadata: Mapping[str, Any] = field(default_factory=dict)
     preflight: str | None = None
+    arguments: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -149,8 +154,10 @@ class Component:
         return {p.name: p.default for p in self.params}
 
     def load(self) -> Callable[..., Any]:
-        """Import and return the factory (this is where heavy imports happen)."""
-        return _resolve(self.factory)
+        """Import and return the factory (this is where heavy imports happen), with the
+        component's fixed ``arguments`` bound."""
+        factory = _resolve(self.factory)
+        return functools.partial(factory, **self.arguments) if self.arguments else factory
 
     def load_preflight(self) -> Callable[..., list[str]] | None:
         return _resolve(self.preflight) if self.preflight else None

@@ -43,7 +43,10 @@ def dataset_components(
     params: Callable[[dict[str, str]], Iterable[Param]] = lambda row: (),
     preflight: str | None = None,
     version: str = "1",
+    arguments: Callable[[dict[str, str]], dict] = lambda row: {},
 ) -> list[Component]:
+    """One dataset declaration per row; ``arguments(row)`` gives the factory's fixed keyword
+    arguments (for a loader shared by many rows, typically ``{"name": row["name"]}``)."""
     components = []
     for row in rows:
         extra = {key: _value(value) for key, value in row.items() if key not in (*REQUIRED, "provides", "version") and value != ""}
@@ -59,6 +62,7 @@ def dataset_components(
                 provides=frozenset(filter(None, (row.get("provides") or "").split("|"))),
                 metadata={"metric": row["metric"], **extra},
                 preflight=preflight,
+                arguments=arguments(row),
             )
         )
     return components

@@ -214,7 +214,7 @@ def _check_link_task(task, edges: np.ndarray, num_nodes: int, valid_fraction=0.0
 
 
 def test_link_task_split_sizes_and_invariants(usair_root):
-    task = loader.usair(str(usair_root))
+    task = loader.load_link_task("usair", str(usair_root))
     _check_link_task(task, _random_graph(), 60)
     assert task.name == "usair" and task.metric == "rocauc"
     assert task.data.x.shape == (60, 1) and bool((task.data.x == 1).all())
@@ -225,24 +225,24 @@ def test_link_task_split_sizes_and_invariants(usair_root):
 
 
 def test_split_is_determined_by_its_seed(usair_root):
-    first, again = loader.usair(str(usair_root), split_seed=3), loader.usair(str(usair_root), split_seed=3)
-    other = loader.usair(str(usair_root), split_seed=4)
+    first, again = loader.load_link_task("usair", str(usair_root), split_seed=3), loader.load_link_task("usair", str(usair_root), split_seed=3)
+    other = loader.load_link_task("usair", str(usair_root), split_seed=4)
     for split in ("train", "valid", "test"):
         assert torch.equal(first.items[split], again.items[split]) and torch.equal(first.labels[split], again.labels[split])
     assert not torch.equal(first.items["test"], other.items["test"])
     # The global torch and numpy random states play no part.
     torch.manual_seed(123)
     np.random.seed(123)
-    assert torch.equal(loader.usair(str(usair_root), split_seed=3).items["valid"], first.items["valid"])
+    assert torch.equal(loader.load_link_task("usair", str(usair_root), split_seed=3).items["valid"], first.items["valid"])
 
 
 def test_split_fractions_and_refusals(usair_root):
-    task = loader.usair(str(usair_root), valid_fraction=0.1, test_fraction=0.3)
+    task = loader.load_link_task("usair", str(usair_root), valid_fraction=0.1, test_fraction=0.3)
     _check_link_task(task, _random_graph(), 60, 0.1, 0.3)
     with pytest.raises(ValueError, match="sum to less than 1"):
-        loader.usair(str(usair_root), valid_fraction=0.5, test_fraction=0.5)
+        loader.load_link_task("usair", str(usair_root), valid_fraction=0.5, test_fraction=0.5)
     with pytest.raises(ValueError, match="must be in"):
-        loader.usair(str(usair_root), valid_fraction=0.0)
+        loader.load_link_task("usair", str(usair_root), valid_fraction=0.0)
     with pytest.raises(ValueError, match="too few"):
         split_edges(np.array([[0, 1], [1, 2], [2, 3]]), 4, 0.05, 0.1, 0)
 
@@ -263,25 +263,25 @@ def test_negatives_on_a_dense_graph_and_on_a_large_sparse_one():
 
 
 def test_feature_choices(usair_root):
-    task = loader.usair(str(usair_root), features="degree")
+    task = loader.load_link_task("usair", str(usair_root), features="degree")
     degree = torch.bincount(task.data.edge_index[0], minlength=60).float()
     assert torch.allclose(task.data.x.view(-1), torch.log1p(degree))  # training degree, not full
-    random_a = loader.usair(str(usair_root), features="random", feature_dim=8, feature_seed=1).data.x
-    random_b = loader.usair(str(usair_root), features="random", feature_dim=8, feature_seed=1).data.x
+    random_a = loader.load_link_task("usair", str(usair_root), features="random", feature_dim=8, feature_seed=1).data.x
+    random_b = loader.load_link_task("usair", str(usair_root), features="random", feature_dim=8, feature_seed=1).data.x
     assert random_a.shape == (60, 8) and torch.equal(random_a, random_b)
-    assert not torch.equal(random_a, loader.usair(str(usair_root), features="random", feature_dim=8, feature_seed=2).data.x)
+    assert not torch.equal(random_a, loader.load_link_task("usair", str(usair_root), features="random", feature_dim=8, feature_seed=2).data.x)
     with pytest.raises(ValueError, match="features must be one of"):
-        loader.usair(str(usair_root), features="spectral")
+        loader.load_link_task("usair", str(usair_root), features="spectral")
 
 
 def test_metric_choices(usair_root, harness_registry):
-    task = loader.usair(str(usair_root), metric="hits@20")
+    task = loader.load_link_task("usair", str(usair_root), metric="hits@20")
     scores = task.labels["valid"] + 0.0  # a perfect scorer
     assert task.metric == "hits@20" and task.score("valid", scores) == 1.0
-    ap_task = loader.usair(str(usair_root), metric="ap")
+    ap_task = loader.load_link_task("usair", str(usair_root), metric="ap")
     assert ap_task.metric == "ap" and ap_task.score("test", ap_task.labels["test"]) == 1.0
     with pytest.raises(ValueError, match="metric must be one of"):
-        loader.usair(str(usair_root), metric="mrr")
+        loader.load_link_task("usair", str(usair_root), metric="mrr")
     param = harness_registry.get("dataset", "usair").param("metric")
     assert param.problem("mrr") and "must be one of" in param.problem("mrr")
     assert all(param.problem(metric) is None for metric in LINK_METRICS)
@@ -290,11 +290,11 @@ def test_metric_choices(usair_root, harness_registry):
 def test_flat_layout_and_missing_files(tmp_path):
     edges = _random_graph(30, 80)
     _write(tmp_path / "Yeast.txt", "".join(f"{u}\t{v}\r\n" for u, v in edges))
-    assert loader.yeast(str(tmp_path)).data.num_nodes == 30
+    assert loader.load_link_task("yeast", str(tmp_path)).data.num_nodes == 30
     (message,) = files.check("power", str(tmp_path), {})
     assert "Power.txt" in message and "linkpred_seal_classic" in message and "HARNESS_DATA_ROOT" in message
     with pytest.raises(FileNotFoundError, match="Power.txt"):
-        loader.power(str(tmp_path))
+        loader.load_link_task("power", str(tmp_path))
     (message,) = files.check("shs27k", str(tmp_path), {})
     assert "protein.SHS27k.sequences.dictionary.tsv.gz" in message
 
@@ -303,7 +303,7 @@ def test_shs27k_task_and_types_on_tiny_files(tmp_path):
     rows = [f"9606.ENSP{a}\t9606.ENSP{b}\t{mode}\t\tf\tf\t500\n" for a, b, mode in _tiny_protein_pairs()]
     sequences = "".join(f"9606.ENSP{i}\tM{'ACDEFGHIKL'[i % 10] * (i + 1)}\n" for i in range(40))
     _shs27k_files(tmp_path / "protein_ppi_shs27k", rows, sequences)
-    task = loader.shs27k(str(tmp_path))
+    task = loader.load_link_task("shs27k", str(tmp_path))
     assert task.raw["sequence"][5] == "M" + "G" * 6 and len(task.raw["sequence"]) == task.data.num_nodes == 40
     assert task.info["node_ids"][5] == "9606.ENSP5"
     bundle = loader.shs27k_types(str(tmp_path), valid_fraction=0.1, test_fraction=0.2)
@@ -400,7 +400,7 @@ def test_road_minnesota_mat_and_edge_list_agree(linkpred_data):
 
 @pytest.mark.shared_data
 def test_real_shs27k_sequences_and_types(linkpred_data):
-    task = loader.shs27k(str(linkpred_data))
+    task = loader.load_link_task("shs27k", str(linkpred_data))
     with gzip.open(linkpred_data / "protein_ppi_shs27k" / "protein.SHS27k.sequences.dictionary.tsv.gz", "rt") as handle:
         first_id, first_sequence = handle.readline().rstrip("\n").split("\t")
     assert task.info["node_ids"][0] == first_id and task.raw["sequence"][0] == first_sequence

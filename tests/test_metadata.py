@@ -26,3 +26,13 @@ def test_missing_required_column_is_refused(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(ValueError, match="lacks \\['metric'\\]"):
         read_table("fake_table_pkg")
+
+
+def test_fixed_arguments_reach_the_factory_but_not_the_parameters():
+    from harness import Component
+
+    rows = [{"name": "toy", "task_type": "node-classification", "metric": "acc", "factory": "builtins:dict", "doc": "A toy."}]
+    (component,) = dataset_components(rows, arguments=lambda row: {"name": row["name"]})
+    assert component.load()(root="/data") == {"name": "toy", "root": "/data"}
+    assert component.params == () and component.arguments == {"name": "toy"}
+    assert Component(kind="method", name="m", factory="builtins:dict", doc="d").load() is dict

@@ -64,7 +64,7 @@ def module_cache(tmp_path_factory):
 def shared_bbbp(shared_data, module_cache, monkeypatch):
     """BBBP from the shared data in both featurisations."""
     monkeypatch.setattr(harness.cache, "_current", module_cache)
-    return {f: loader.bbbp(str(shared_data), featurization=f) for f in featurize.FEATURIZATIONS}
+    return {f: loader.load("bbbp", str(shared_data), featurization=f) for f in featurize.FEATURIZATIONS}
 
 
 # -- splits -----------------------------------------------------------------------------------
@@ -204,7 +204,7 @@ def test_invalid_smiles_are_counted_and_reported(tmp_path, fresh_cache, caplog):
     rows = [("CCO", "1.5"), ("C1CC", "2.5"), ("CCN", "3.5"), ("not_a_smiles", "4.5"), ("", "5.5"), ("c1ccccc1", "6.5")]
     write_csv(tmp_path / "moleculenet_chemprop" / "freesolv.csv", ["smiles", "freesolv"], rows)
     with caplog.at_level("WARNING", logger="harness_moleculenet"):
-        task = loader.freesolv(str(tmp_path), split="random")
+        task = loader.load("freesolv", str(tmp_path), split="random")
     assert task.info["invalid_smiles"] == 3 and task.info["invalid_rows"] == [1, 3, 4]
     assert task.info["file_rows"] == 6 and len(task.graphs) == 3
     (warning,) = [r for r in caplog.records if r.levelname == "WARNING"]
@@ -216,7 +216,7 @@ def test_invalid_smiles_are_counted_and_reported(tmp_path, fresh_cache, caplog):
 def test_multitask_labels_keep_missing_values_as_nan(tmp_path, fresh_cache):
     header = ["smiles", "task a", "task, with comma"]
     write_csv(tmp_path / "moleculenet_chemprop" / "clintox.csv", header, [("CCO", "1", ""), ("CCN", "", "0"), ("CCC", "0", "1")])
-    task = loader.clintox(str(tmp_path), split="random")
+    task = loader.load("clintox", str(tmp_path), split="random")
     assert task.num_outputs == 2 and task.info["tasks"] == ["task a", "task, with comma"]
     labels = torch.cat([task.labels[p] for p in ("train", "valid", "test")])
     assert labels.shape == (3, 2) and torch.isnan(labels).sum() == 2
@@ -231,8 +231,8 @@ def test_the_cache_is_used_on_the_second_load(tiny_root, fresh_cache, monkeypatc
         return original(smiles, featurization, **kwargs)
 
     monkeypatch.setattr(featurize, "featurize_smiles", counting)
-    first = loader.bbbp(str(tiny_root))
-    second = loader.bbbp(str(tiny_root))
+    first = loader.load("bbbp", str(tiny_root))
+    second = loader.load("bbbp", str(tiny_root))
     assert calls == ["hu"]
     assert all(torch.equal(a.x, b.x) and torch.equal(a.edge_attr, b.edge_attr) for a, b in zip(first.graphs, second.graphs))
     reference = original(TINY_SMILES, "hu")  # the compact stored dtypes come back as the same int64 values
@@ -241,12 +241,12 @@ def test_the_cache_is_used_on_the_second_load(tiny_root, fresh_cache, monkeypatc
     (stored,) = fresh_cache.root.glob("*/*/payload.pt")
     payload = torch.load(stored, weights_only=True)
     assert payload["x"].dtype == torch.uint8 and payload["scaffolds"][0] == "c1ccccc1"
-    loader.bbbp(str(tiny_root), featurization="ogb")
-    loader.bbbp(str(tiny_root), split="random-scaffold", split_seed=3)  # a split is not a featurisation: cached
+    loader.load("bbbp", str(tiny_root), featurization="ogb")
+    loader.load("bbbp", str(tiny_root), split="random-scaffold", split_seed=3)  # a split is not a featurisation: cached
     assert calls == ["hu", "ogb"]
     with open(tiny_root / "moleculenet_chemprop" / "bbbp.csv", "a") as handle:
         handle.write("CCCCO,1\n")  # new bytes, new sha256: featurised again
-    assert len(loader.bbbp(str(tiny_root)).graphs) == len(TINY_SMILES) + 1 and calls == ["hu", "ogb", "hu"]
+    assert len(loader.load("bbbp", str(tiny_root)).graphs) == len(TINY_SMILES) + 1 and calls == ["hu", "ogb", "hu"]
     metas = list(fresh_cache.root.glob("*/*/meta.json"))
     assert len(metas) == 3 and all('"sha256"' in m.read_text() and '"featurization"' in m.read_text() for m in metas)
 
@@ -255,7 +255,7 @@ def test_missing_file_is_named(tmp_path):
     (message,) = files.check("bbbp", str(tmp_path), {})
     assert "bbbp.csv" in message and "moleculenet_chemprop" in message and "HARNESS_DATA_ROOT" in message
     with pytest.raises(FileNotFoundError, match="bbbp.csv"):
-        loader.bbbp(str(tmp_path))
+        loader.load("bbbp", str(tmp_path))
 
 
 def test_plugin_import_stays_torch_free():

@@ -63,4 +63,4 @@ LINK_PARAMS = (
 
 @hookimpl
 def harness_datasets():
-    return dataset_components(read_table(__name__), params=lambda row: LINK_PARAMS, preflight="harness_linkpred.files:check", version=_VERSION)
+    return dataset_components(read_table(__name__), params=lambda row: LINK_PARAMS, preflight="harness_linkpred.files:check", version=_VERSION, arguments=lambda row: {"name": row["name"]})

@@ -104,34 +104,6 @@ def load_link_task(name: str, root: str, features: str = "ones", feature_dim: in
     return link_task(name, graph, paths, features, feature_dim, feature_seed, valid_fraction, test_fraction, split_seed, metric, raw)
 
 
-def _named(name: str):
-    """The factory of one dataset: ``factory(root, **params) -> Task``."""
-
-    def load(root: str, **params) -> Task:
-        return load_link_task(name, root, **params)
-
-    load.__name__ = load.__qualname__ = name.replace("-", "_")
-    load.__doc__ = f"The {name} link task (see :func:`load_link_task`)."
-    return load
-
-
-usair = _named("usair")
-ns = _named("ns")
-pb = _named("pb")
-yeast = _named("yeast")
-celegans = _named("celegans")
-power = _named("power")
-router = _named("router")
-ecoli = _named("ecoli")
-facebook = _named("facebook")
-email_eu_core = _named("email-eu-core")
-wiki_vote = _named("wiki-vote")
-p2p_gnutella25 = _named("p2p-gnutella25")
-road_minnesota = _named("road-minnesota")
-chch_miner = _named("chch-miner")
-shs27k = _named("shs27k")
-
-
 # --- SHS27k interaction types: multi-label edge classification --------------------------------
 
 

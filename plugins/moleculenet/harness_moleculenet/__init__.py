@@ -55,6 +55,11 @@ _CORPUS_PARAMS = (
 )
 
 
+def _arguments(row):
+    """The shared SMILES loader learns which dataset it loads; the corpus has its own loader."""
+    return {} if row.get("unlabelled") == "true" or row["name"] == "zinc" else {"name": row["name"]}
+
+
 def _params(row):
     return _CORPUS_PARAMS if row.get("unlabelled") == "true" else _MOLECULENET_PARAMS
 
@@ -62,7 +67,7 @@ def _params(row):
 def _datasets():
     rows = read_table(__name__)
     components = []
-    for row, component in zip(rows, dataset_components(rows, params=_params, version=_VERSION)):
+    for row, component in zip(rows, dataset_components(rows, params=_params, version=_VERSION, arguments=_arguments)):
         if row.get("unlabelled") == "true":
             component = replace(component, metadata={**component.metadata, "unlabelled": True}, preflight="harness_moleculenet.files:check_corpus")
         else:

@@ -99,23 +99,3 @@ def load(name: str, root: str, featurization: str = "hu", split: str = "scaffold
     )
 
 
-def _factory(name: str):
-    def factory(root: str, featurization: str = "hu", split: str = "scaffold", split_seed: int = 0) -> Task:
-        return load(name, root, featurization, split, split_seed)
-
-    factory.__name__ = factory.__qualname__ = name
-    factory.__doc__ = f"The {name} task bundle (see :func:`load`)."
-    return factory
-
-
-bbbp = _factory("bbbp")
-bace = _factory("bace")
-clintox = _factory("clintox")
-sider = _factory("sider")
-tox21 = _factory("tox21")
-toxcast = _factory("toxcast")
-hiv = _factory("hiv")
-muv = _factory("muv")
-esol = _factory("esol")
-freesolv = _factory("freesolv")
-lipophilicity = _factory("lipophilicity")
