@@ -24,6 +24,7 @@ class TaskType:
     GRAPH_CLASSIFICATION = "graph-classification"
     GRAPH_REGRESSION = "graph-regression"
     LINK_PREDICTION = "link-prediction"
+    EDGE_MULTILABEL = "edge-multilabel"
 
     ALL = frozenset(
         {
@@ -32,10 +33,13 @@ class TaskType:
             GRAPH_CLASSIFICATION,
             GRAPH_REGRESSION,
             LINK_PREDICTION,
+            EDGE_MULTILABEL,
         }
     )
     NODE_LEVEL = frozenset({NODE_CLASSIFICATION, NODE_MULTILABEL})
     GRAPH_LEVEL = frozenset({GRAPH_CLASSIFICATION, GRAPH_REGRESSION})
+    #: tasks whose items are node pairs ``(2, n)`` over one graph
+    EDGE_LEVEL = frozenset({LINK_PREDICTION, EDGE_MULTILABEL})
 
 
 _PYTHON_TYPES: Mapping[str, tuple[type, ...]] = {

@@ -8,10 +8,15 @@ test predictions itself.
 
 Items per task family: node indices ``(n,)`` for node tasks, graph indices ``(n,)`` for graph
 tasks, candidate node pairs ``(2, n)`` for link prediction (the training items are the positive
-training edges; validation and test items mix positives and negatives, labelled 1 and 0).
+training edges; validation and test items mix positives and negatives, labelled 1 and 0), node
+pairs ``(2, n)`` for every split of edge multi-label classification (``edge-multilabel``: the
+training items are pairs too, each with its own labels).
 Labels: class ids ``(n,)`` for single-label classification (nodes, or graphs scored by
-accuracy); ``(n, T)`` floats with NaN for missing values for multi-label, binary graph
-classification (ROC-AUC) and regression; ``(n,)`` 0/1 for links.
+accuracy); ``(n, T)`` floats with NaN for missing values for multi-label (nodes or edges),
+binary graph classification (ROC-AUC) and regression; ``(n,)`` 0/1 for links.
+
+For link prediction and edge multi-label classification, ``data`` is the message-passing graph
+of the training pairs only: no validation or test pair is an edge of it.
 """
 
 from __future__ import annotations
@@ -58,7 +63,7 @@ class Task:
         if level_graph and self.graphs is None:
             raise ValueError(f"task {self.name!r}: a graph-level task needs `graphs`")
         if not level_graph and self.data is None:
-            raise ValueError(f"task {self.name!r}: a node or link task needs `data`")
+            raise ValueError(f"task {self.name!r}: a node, link or edge task needs `data`")
         for split in SPLITS:
             if split not in self.items or split not in self.labels:
                 raise ValueError(f"task {self.name!r}: items and labels must have the splits {SPLITS}")

@@ -299,33 +299,76 @@ def test_flat_layout_and_missing_files(tmp_path):
     assert "protein.SHS27k.sequences.dictionary.tsv.gz" in message
 
 
-def test_shs27k_task_and_types_on_tiny_files(tmp_path):
-    rows = [f"9606.ENSP{a}\t9606.ENSP{b}\t{mode}\t\tf\tf\t500\n" for a, b, mode in _tiny_protein_pairs()]
-    sequences = "".join(f"9606.ENSP{i}\tM{'ACDEFGHIKL'[i % 10] * (i + 1)}\n" for i in range(40))
-    _shs27k_files(tmp_path / "protein_ppi_shs27k", rows, sequences)
-    task = loader.load_link_task("shs27k", str(tmp_path))
-    assert task.raw["sequence"][5] == "M" + "G" * 6 and len(task.raw["sequence"]) == task.data.num_nodes == 40
-    assert task.info["node_ids"][5] == "9606.ENSP5"
-    bundle = loader.shs27k_types(str(tmp_path), valid_fraction=0.1, test_fraction=0.2)
-    sizes = {s: bundle.items[s].size(1) for s in ("train", "valid", "test")}
-    total = sum(sizes.values())
-    assert sizes["valid"] == int(0.1 * total) and sizes["test"] == int(0.2 * total)
-    assert bundle.labels["train"].shape == (sizes["train"], 7) and bundle.num_outputs == 7
-    assert _keys(bundle.data.edge_index) == _keys(bundle.items["train"])  # held-out pairs pass no message
-    expected = {(a, b): set() for a, b, _ in _tiny_protein_pairs()}
-    for a, b, mode in _tiny_protein_pairs():
-        expected[(a, b)].add(mode)
-    for split in ("train", "valid", "test"):
-        for (u, v), label in zip(bundle.items[split].t().tolist(), bundle.labels[split]):
-            assert {readers.INTERACTION_TYPES[i] for i in label.nonzero().view(-1).tolist()} == expected[(u, v)]
-    arguments = bundle.task_arguments()
-    assert arguments["info"]["label_names"] == readers.INTERACTION_TYPES and "task_type" not in arguments
-
-
 def _tiny_protein_pairs():
     rng = np.random.default_rng(5)
     pairs = _random_graph(40, 60, seed=5)
     return [(int(u), int(v), readers.INTERACTION_TYPES[int(t)]) for u, v in pairs for t in rng.choice(7, size=rng.integers(1, 4), replace=False)]
+
+
+@pytest.fixture
+def shs27k_root(tmp_path) -> Path:
+    """A data root holding tiny SHS27k files (40 proteins, 60 pairs with 1 to 3 types each)."""
+    rows = [f"9606.ENSP{a}\t9606.ENSP{b}\t{mode}\t\tf\tf\t500\n" for a, b, mode in _tiny_protein_pairs()]
+    sequences = "".join(f"9606.ENSP{i}\tM{'ACDEFGHIKL'[i % 10] * (i + 1)}\n" for i in range(40))
+    root = tmp_path / "data"
+    _shs27k_files(root / "protein_ppi_shs27k", rows, sequences)
+    return root
+
+
+def test_shs27k_task_and_types_on_tiny_files(shs27k_root):
+    from harness.task import Task
+
+    task = loader.load_link_task("shs27k", str(shs27k_root))
+    assert task.raw["sequence"][5] == "M" + "G" * 6 and len(task.raw["sequence"]) == task.data.num_nodes == 40
+    assert task.info["node_ids"][5] == "9606.ENSP5"
+    types = loader.shs27k_types(str(shs27k_root), valid_fraction=0.1, test_fraction=0.2)
+    assert isinstance(types, Task) and types.task_type == "edge-multilabel" and types.name == "shs27k-types"
+    assert types.metric == "rocauc" and types.num_outputs == 7 and types.info["label_names"] == readers.INTERACTION_TYPES
+    assert types.raw["sequence"] == task.raw["sequence"] and types.in_dim == 1
+    sizes = {s: types.items[s].size(1) for s in ("train", "valid", "test")}
+    total = sum(sizes.values())
+    assert total == 60 and sizes["valid"] == int(0.1 * total) and sizes["test"] == int(0.2 * total)
+    for split in ("train", "valid", "test"):
+        assert types.items[split].shape == (2, sizes[split]) and types.items[split].dtype == torch.long
+        assert types.labels[split].shape == (sizes[split], 7) and types.labels[split].is_floating_point()
+    pairs = {s: _keys(types.items[s]) for s in ("train", "valid", "test")}
+    assert pairs["train"] | pairs["valid"] | pairs["test"] == {(a, b) for a, b, _ in _tiny_protein_pairs()}
+    assert not (pairs["train"] & pairs["valid"]) and not (pairs["train"] & pairs["test"]) and not (pairs["valid"] & pairs["test"])
+    # The message graph holds the training pairs only, both directions: no held-out pair passes messages.
+    graph = types.data.edge_index
+    assert _keys(graph) == pairs["train"] and graph.size(1) == 2 * sizes["train"]
+    assert not (_keys(graph) & (pairs["valid"] | pairs["test"]))
+    assert types.data.num_nodes == 40 and getattr(types.data, "y", None) is None
+    expected = {(a, b): set() for a, b, _ in _tiny_protein_pairs()}
+    for a, b, mode in _tiny_protein_pairs():
+        expected[(a, b)].add(mode)
+    for split in ("train", "valid", "test"):
+        for (u, v), label in zip(types.items[split].t().tolist(), types.labels[split]):
+            assert {readers.INTERACTION_TYPES[i] for i in label.nonzero().view(-1).tolist()} == expected[(u, v)]
+    # The split is the split seed's alone.
+    again, other = loader.shs27k_types(str(shs27k_root)), loader.shs27k_types(str(shs27k_root), split_seed=1)
+    assert torch.equal(again.items["test"], types.items["test"]) and not torch.equal(other.items["test"], types.items["test"])
+
+
+def test_shs27k_types_method_view_hides_test_labels(shs27k_root):
+    from harness.task import HiddenLabelError
+
+    task = loader.shs27k_types(str(shs27k_root))
+    view = task.method_view()
+    assert view.task_type == "edge-multilabel" and sorted(view.labels) == ["train", "valid"]
+    with pytest.raises(HiddenLabelError):
+        view.labels["test"]
+    assert torch.equal(view.items["test"], task.items["test"])  # the pairs to predict, not their labels
+    assert getattr(view.data, "y", None) is None and torch.equal(view.data.edge_index, task.data.edge_index)
+
+
+def test_shs27k_types_preflight_uses_the_shs27k_files(tmp_path, shs27k_root):
+    assert files.check("shs27k-types", str(shs27k_root), {}) == []
+    assert files.source("shs27k-types").files == files.source("shs27k").files
+    (message,) = files.check("shs27k-types", str(tmp_path / "elsewhere"), {})
+    assert message.startswith("shs27k-types:") and "protein.SHS27k.sequences.dictionary.tsv.gz" in message
+    with pytest.raises(FileNotFoundError, match="protein_ppi_shs27k"):
+        loader.shs27k_types(str(tmp_path / "elsewhere"))
 
 
 # --- declarations ----------------------------------------------------------------------------------
@@ -335,17 +378,80 @@ def test_every_dataset_is_declared_from_the_table(harness_registry):
     datasets = harness_registry.components["dataset"]
     with resources.files("harness_linkpred").joinpath("datasets.csv").open() as handle:
         rows = list(csv.DictReader(handle))
-    assert [r["name"] for r in rows] == ["usair", "ns", "pb", "yeast", "celegans", "power", "router", "ecoli", "facebook", "email-eu-core", "wiki-vote", "p2p-gnutella25", "road-minnesota", "chch-miner", "shs27k"]
+    assert [r["name"] for r in rows] == ["usair", "ns", "pb", "yeast", "celegans", "power", "router", "ecoli", "facebook", "email-eu-core", "wiki-vote", "p2p-gnutella25", "road-minnesota", "chch-miner", "shs27k", "shs27k-types"]
+    split = {"features", "feature_dim", "feature_seed", "valid_fraction", "test_fraction", "split_seed"}
     for row in rows:
         component = datasets[row["name"]]
-        assert component.task_type == "link-prediction" and component.preflight == "harness_linkpred.files:check"
+        assert component.preflight == "harness_linkpred.files:check"
         assert component.metadata["nodes"] == int(row["nodes"]) and component.metadata["published_edges"] == int(row["published_edges"])
-        assert row["notes"].strip() and {p.name for p in component.params} == {"features", "feature_dim", "feature_seed", "valid_fraction", "test_fraction", "split_seed", "metric"}
+        if row["name"] == "shs27k-types":
+            assert component.task_type == "edge-multilabel" and component.arguments == {}
+            assert {p.name for p in component.params} == split  # no metric: ROC-AUC over the 7 types
+        else:
+            assert component.task_type == "link-prediction" and component.arguments == {"name": row["name"]}
+            assert {p.name for p in component.params} == split | {"metric"}
+        assert row["notes"].strip()
         # Where the file and the published figures differ, the notes say so.
         differs = (row["nodes"], row["edges"]) != (row["published_nodes"], row["published_edges"])
         assert differs != row["notes"].startswith("Matches"), row["name"]
-    assert datasets["shs27k"].provides == {"sequence"}
-    assert "shs27k-types" not in datasets  # needs an edge-level task type (see the plugin docstring)
+    assert datasets["shs27k"].provides == datasets["shs27k-types"].provides == {"sequence"}
+    types = datasets["shs27k-types"]
+    assert types.metadata["metric"] == "rocauc" and "micro-F1" in types.metadata["notes"]
+    assert types.defaults() == {"features": "ones", "feature_dim": 32, "feature_seed": 0, "valid_fraction": 0.1, "test_fraction": 0.2, "split_seed": 0}
+    assert types.load() is loader.shs27k_types  # no fixed arguments: no dataset name passed
+
+
+def test_every_task_type_has_a_supervised_family(harness_registry):
+    from harness.components import TaskType
+    from harness_supervised.method import _FAMILIES
+
+    assert set(_FAMILIES) == TaskType.ALL == set(harness_registry.get("method", "supervised").task_types)
+    assert TaskType.EDGE_MULTILABEL in TaskType.EDGE_LEVEL and TaskType.NODE_LEVEL | TaskType.GRAPH_LEVEL | TaskType.EDGE_LEVEL == TaskType.ALL
+
+
+NODE_ONLY_PLUGIN = """
+from harness import Component, TaskType, hookimpl
+
+
+@hookimpl
+def harness_methods():
+    return [Component(kind="method", name="node-only", factory="builtins:object",
+                      doc="A method for node-level tasks only.", task_types=TaskType.NODE_LEVEL)]
+"""
+
+
+def test_a_node_only_method_is_dropped_for_shs27k_types(tmp_path):
+    from harness.grid import load_grid
+    from harness.registry import load_registry
+
+    plugin = tmp_path / "linkpred_test_node_only.py"
+    plugin.write_text(NODE_ONLY_PLUGIN)
+    _, registry = load_registry([plugin], strict=True)
+    grid_file = tmp_path / "grid.yaml"
+    grid_file.write_text("seeds: [0]\ndatasets: [shs27k-types]\nbackbones: [gcn, gin-mol]\nmethods: [supervised, node-only]\n")
+    grid = load_grid(grid_file, registry)
+    assert [(c.backbone.name, c.method.name) for c in grid.cells] == [("gcn", "supervised")]
+    reasons = {(d.combination["backbone"], d.combination["method"]): d.reason for d in grid.dropped}
+    assert reasons[("gcn", "node-only")] == "method 'node-only' supports node-classification, node-multilabel; dataset 'shs27k-types' is edge-multilabel"
+    assert "backbone 'gin-mol' supports graph-classification, graph-regression" in reasons[("gin-mol", "supervised")]
+
+
+def test_supervised_gcn_on_tiny_shs27k_types_end_to_end(shs27k_root, harness_run):
+    grid = {"seeds": [0], "datasets": ["shs27k-types"], "backbones": [{"name": "gcn", "params": {"hidden": 16}}],
+            "methods": [{"name": "supervised", "params": {"epochs": 3, "embedding_dim": 8}}]}
+    summary, (record,) = harness_run(grid, data_root=str(shs27k_root))
+    assert record["status"] == "complete", record.get("traceback")
+    assert record["task_type"] == "edge-multilabel" and record["metric"] == "rocauc"
+    assert 0.0 <= record["valid"] <= 1.0 and 0.0 <= record["test"] <= 1.0 and len(record["curve"]) == 3
+
+
+def test_a_method_never_sees_the_test_labels_of_shs27k_types(shs27k_root, harness_run):
+    behaviour = Path(__file__).parent / "helpers" / "behaviour_plugin.py"
+    grid = {"seeds": [0], "datasets": ["shs27k-types"], "backbones": ["mlp"], "methods": ["spy"]}
+    summary, (record,) = harness_run(grid, plugin_files=[behaviour], data_root=str(shs27k_root))
+    assert record["status"] == "complete", record.get("traceback")
+    seen = record["extra"]["seen"]
+    assert seen["label_splits"] == ["train", "valid"] and seen["test_labels_readable"] is False and not seen["data_has_y"]
 
 
 # --- the shared real data ------------------------------------------------------------------------
@@ -405,8 +511,9 @@ def test_real_shs27k_sequences_and_types(linkpred_data):
         first_id, first_sequence = handle.readline().rstrip("\n").split("\t")
     assert task.info["node_ids"][0] == first_id and task.raw["sequence"][0] == first_sequence
     assert len(task.raw["sequence"]) == 1690 and set("".join(task.raw["sequence"])) <= set("ACDEFGHIKLMNPQRSTVWYUXBZO")
-    bundle = loader.shs27k_types(str(linkpred_data))
-    labels = torch.cat([bundle.labels[s] for s in ("train", "valid", "test")])
+    types = loader.shs27k_types(str(linkpred_data))
+    assert types.task_type == "edge-multilabel" and {s: types.items[s].size(1) for s in ("valid", "test")} == {"valid": 762, "test": 1524}
+    labels = torch.cat([types.labels[s] for s in ("train", "valid", "test")])
     assert labels.shape == (7624, 7) and bool((labels.sum(1) >= 1).all())
     counts = dict(zip(readers.INTERACTION_TYPES, labels.sum(0).int().tolist()))
     assert counts == {"reaction": 3164, "binding": 4017, "ptmod": 1303, "activation": 3297, "inhibition": 1407, "catalysis": 3492, "expression": 687}

@@ -4,16 +4,20 @@ A link task holds: ``data`` the training graph (both directions of every trainin
 only edges messages pass over) with the default node features; ``items['train']`` the positive
 training edges ``(2, m_train)`` (``u < v``) labelled 1; ``items['valid']`` and ``items['test']``
 held-out positives and as many sampled non-edges, shuffled together, labelled 1 and 0.
+
+The edge multi-label task of ``shs27k-types`` holds: ``data`` the graph of the training pairs
+only; ``items[split]`` protein pairs ``(2, n)`` (``u < v``) for every split; ``labels[split]``
+``(n, 7)`` float 0/1 over :data:`~harness_linkpred.readers.INTERACTION_TYPES`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
 import torch
 
+from harness.components import TaskType
 from harness.task import Task
 from harness_linkpred import FEATURES, LINK_METRICS, files, readers
 from harness_linkpred.split import mix, split_edges, split_items
@@ -107,50 +111,34 @@ def load_link_task(name: str, root: str, features: str = "ones", feature_dim: in
 # --- SHS27k interaction types: multi-label edge classification --------------------------------
 
 
-@dataclass
-class EdgeMultilabelBundle:
-    """SHS27k's interaction types as multi-label edge classification, in the shape a ``Task``
-    would take if the harness had an edge-level task type (it has none; see the plugin's module
-    docstring). ``items[split]`` are protein pairs ``(2, n)`` (``u < v``); ``labels[split]`` are
-    ``(n, 7)`` float 0/1 over :data:`~harness_linkpred.readers.INTERACTION_TYPES`; ``data`` is
-    the graph of the training pairs only, so no held-out pair passes messages."""
-
-    name: str
-    metric: str
-    num_outputs: int
-    data: Any
-    items: dict[str, torch.Tensor]
-    labels: dict[str, torch.Tensor]
-    label_names: tuple[str, ...]
-    raw: dict[str, list[str]]
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def task_arguments(self) -> dict[str, Any]:
-        """Everything ``harness.task.Task(task_type=..., **arguments)`` would need."""
-        return {"name": self.name, "metric": self.metric, "num_outputs": self.num_outputs, "items": self.items, "labels": self.labels, "data": self.data, "raw": self.raw, "info": {**self.info, "label_names": self.label_names}}
-
-
-def shs27k_types(root: str, features: str = "ones", feature_dim: int = 32, feature_seed: int = 0, valid_fraction: float = 0.1, test_fraction: float = 0.2, split_seed: int = 0) -> EdgeMultilabelBundle:
+def shs27k_types(root: str, features: str = "ones", feature_dim: int = 32, feature_seed: int = 0, valid_fraction: float = 0.1, test_fraction: float = 0.2, split_seed: int = 0) -> Task:
     """The 7,624 SHS27k pairs with their 7-dim type vectors, split at random by ``split_seed``
     into train / valid / test (GNN-PPI's random split holds out 20% for test; BFS and DFS
     splits are not implemented). Metric: ``rocauc`` averaged over the 7 types, which the
     evaluator already computes for ``(n, 7)`` labels; the papers report micro-F1."""
-    protein, paths = read_graph("shs27k", root)
+    name = "shs27k-types"
+    protein, paths = read_graph(name, root)
     graph = protein.graph
     parts = split_items(len(graph.edges), valid_fraction, test_fraction, split_seed)
     train_edges = graph.edges[parts["train"]]
     x = node_features(features, graph.num_nodes, train_edges, feature_dim, feature_seed)
     types = torch.from_numpy(protein.types.astype(np.float32))
-    items = {split: _pairs(graph.edges[index]) for split, index in parts.items()}
-    labels = {split: types[torch.from_numpy(index)] for split, index in parts.items()}
-    return EdgeMultilabelBundle(
-        name="shs27k-types",
+    splits = ("train", "valid", "test")
+    return Task(
+        name=name,
+        task_type=TaskType.EDGE_MULTILABEL,
         metric="rocauc",
         num_outputs=len(readers.INTERACTION_TYPES),
         data=training_graph(x, train_edges, graph.num_nodes),
-        items={s: items[s] for s in ("train", "valid", "test")},
-        labels={s: labels[s] for s in ("train", "valid", "test")},
-        label_names=readers.INTERACTION_TYPES,
+        items={split: _pairs(graph.edges[parts[split]]) for split in splits},
+        labels={split: types[torch.from_numpy(parts[split])] for split in splits},
         raw={"sequence": list(protein.sequences)},
-        info={"files": [str(p) for p in paths], "node_ids": tuple(graph.node_ids), "cleaning": dict(graph.report), "metric_in_papers": "micro-F1"},
+        info={
+            "files": [str(p) for p in paths],
+            "node_ids": tuple(graph.node_ids),
+            "cleaning": dict(graph.report),
+            "split": {split: len(parts[split]) for split in splits},
+            "label_names": readers.INTERACTION_TYPES,
+            "metric_in_papers": "micro-F1",
+        },
     )

@@ -20,7 +20,7 @@ def harness_methods():
                 Param("patience", "int", 100, "stop after this many epochs without a better validation score; 0 never stops early", minimum=0),
                 Param("batch_size", "int", 0, "graphs (graph tasks) or seed nodes (node tasks) per batch; 0 means full batch", minimum=0),
                 Param("fanout", "list", [10, 10], "neighbours sampled per layer for mini-batch node tasks; -1 keeps all"),
-                Param("embedding_dim", "int", 64, "node embedding width for graph and link tasks (before pooling or scoring)", minimum=1),
+                Param("embedding_dim", "int", 64, "node embedding width for graph, link and edge tasks (before pooling, scoring or the edge head)", minimum=1),
                 Param("pooling", "str", "mean", "graph pooling for graph tasks", choices=("mean", "sum", "max")),
             ),
         )

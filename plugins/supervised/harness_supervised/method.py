@@ -5,12 +5,15 @@
   labels, or cross-entropy when the labels are integer class ids ``(n,)`` or ``(n, 1)`` (acc);
   graph regression: MSE;
 - link prediction: dot-product scores of node embeddings, BCE against one random non-edge per
-  training edge (resampled every epoch); messages pass over the training edges only.
+  training edge (resampled every epoch); messages pass over the training edges only;
+- edge multi-label: node embeddings of the message graph (the training pairs only), each pair
+  represented by the Hadamard product z_u * z_v, a linear head to one logit per label, masked
+  BCE on the training pairs.
 
 Each epoch is scored on validation; the best state (by the task's metric) is restored before
 predicting. Full batch by default; mini-batches of graphs for graph tasks, and neighbour-sampled
 mini-batches for node tasks when ``batch_size`` > 0 (training only: validation and test
-predictions are made on the full graph).
+predictions are made on the full graph). Link and edge tasks are always full batch.
 """
 
 from __future__ import annotations
@@ -204,10 +207,46 @@ class LinkFamily:
         return self._score(self._embed(), self.task.items[split].to(self.device))
 
 
+class EdgeFamily:
+    """Multi-label edge classification: one logit per label for each node pair."""
+
+    def __init__(self, method: Supervised, task, backbone, device):
+        self.task, self.device = task, device
+        self.data = task.data.to(device)
+        encoder = backbone(task.in_dim, method.embedding_dim)
+        self.model = _EdgeModel(encoder, nn.Linear(method.embedding_dim, task.num_outputs)).to(device)
+        self.train_pairs = task.items["train"].to(device)
+        self.train_labels = task.labels["train"].to(device)
+
+    def _forward(self, pairs):
+        return self.model(self.data.x, self.data.edge_index, getattr(self.data, "edge_attr", None), pairs)
+
+    def train_epoch(self, optimizer) -> float:
+        optimizer.zero_grad()
+        loss = _masked(F.binary_cross_entropy_with_logits, self._forward(self.train_pairs), self.train_labels)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    def predict(self, split):
+        return self._forward(self.task.items[split].to(self.device))
+
+
+class _EdgeModel(nn.Module):
+    def __init__(self, encoder, head):
+        super().__init__()
+        self.encoder, self.head = encoder, head
+
+    def forward(self, x, edge_index, edge_attr, pairs):
+        z = self.encoder(x, edge_index, edge_attr)
+        return self.head(z[pairs[0]] * z[pairs[1]])
+
+
 _FAMILIES = {
     TaskType.NODE_CLASSIFICATION: NodeFamily,
     TaskType.NODE_MULTILABEL: NodeFamily,
     TaskType.GRAPH_CLASSIFICATION: GraphFamily,
     TaskType.GRAPH_REGRESSION: GraphFamily,
     TaskType.LINK_PREDICTION: LinkFamily,
+    TaskType.EDGE_MULTILABEL: EdgeFamily,
 }
