@@ -46,7 +46,10 @@ def method_name(config: dict[str, Any], labels: dict[str, str | None]) -> str:
     parts = [labels.get("method") or config["method"]["name"], labels.get("backbone") or config["backbone"]["name"]]
     encoder = labels.get("encoder") or config["encoder"]["name"]
     name = " + ".join(parts)
-    return name if encoder == "identity" else f"{name} [{encoder}]"
+    if encoder != "identity":
+        name = f"{name} [{encoder}]"
+    # A labelled dataset entry (say, other node features) is a variant of the dataset: show it.
+    return f"{name} {{{labels['dataset']}}}" if labels.get("dataset") else name
 
 
 def config_id(config: dict[str, Any]) -> str:
@@ -71,7 +74,7 @@ def rows_from_records(records: Iterable[dict[str, Any]]) -> dict[str, tuple[str,
             config = json.loads(key)
             first = records_of_entry[0]
             higher = first["higher_is_better"]
-            labels = {axis: first["cell"][axis].get("label") for axis in ("encoder", "backbone", "method")}
+            labels = {axis: first["cell"][axis].get("label") for axis in ("dataset", "encoder", "backbone", "method")}
             tests = [r["test"] for r in records_of_entry]
             hardware = Counter(r.get("hardware") for r in records_of_entry).most_common(1)[0][0]
             rows.append(

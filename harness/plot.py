@@ -24,7 +24,7 @@ def plot_curves(dataset: str, records: list[dict], out_dir: Path) -> Path | None
     for record in records:
         values = [point["valid"] for point in record.get("curve", []) if "valid" in point]
         if values:
-            labels = {axis: record["cell"][axis].get("label") for axis in ("encoder", "backbone", "method")}
+            labels = {axis: record["cell"][axis].get("label") for axis in ("dataset", "encoder", "backbone", "method")}
             entry = {axis: record["config"][axis] for axis in ("dataset", "encoder", "backbone", "method")}
             series[(method_name(record["config"], labels), config_id(entry))].append(values)
     if not series:
