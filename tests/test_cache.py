@@ -10,8 +10,6 @@ import json
 import multiprocessing
 import os
 import pickle
-import subprocess
-import sys
 import time
 from functools import partial
 from pathlib import Path

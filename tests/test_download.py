@@ -4,15 +4,12 @@ folder is left behind. Servers run on 127.0.0.1 only, in threads that stop by th
 
 from __future__ import annotations
 
-import http.server
-import socket
-import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from harness.download import DatasetUnavailable, download, fetch_into
+from helpers import servers
 
 
 @pytest.fixture
@@ -20,43 +17,14 @@ def file_server(tmp_path):
     served = tmp_path / "served"
     served.mkdir()
     (served / "edges.txt").write_text("0 1\n1 2\n")
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(served), **kwargs)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with servers.serving(served) as url:
+        yield url
 
 
 @pytest.fixture
 def silent_server():
-    """Accepts connections and never answers (for at most 30 s)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(4)
-    listener.settimeout(30)
-    held = []
-
-    def accept():
-        try:
-            held.append(listener.accept()[0])
-        except OSError:
-            pass
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/data.zip"
-    for connection in held:
-        connection.close()
-    listener.close()
+    with servers.silent("/data.zip", lifetime=30) as url:
+        yield url
 
 
 def test_download_fetches_a_whole_file(file_server, tmp_path):
@@ -76,13 +44,10 @@ def test_unresponsive_server_is_cut_off_and_leaves_nothing(silent_server, tmp_pa
 
 
 def test_missing_server_fails_fast_with_the_files_to_place(tmp_path):
-    unused = socket.socket()
-    unused.bind(("127.0.0.1", 0))
-    port = unused.getsockname()[1]
-    unused.close()  # nothing listens there now: the connection is refused at once
+    url = servers.refused_url("/a")
     folder = tmp_path / "mydata"
     with pytest.raises(DatasetUnavailable, match="a.txt, b.txt"):
-        fetch_into("mydata", folder, ["a.txt", "b.txt"], lambda s: download(f"http://127.0.0.1:{port}/a", s / "a.txt", timeout=5))
+        fetch_into("mydata", folder, ["a.txt", "b.txt"], lambda s: download(url, s / "a.txt", timeout=5))
     assert not folder.exists()
 
 

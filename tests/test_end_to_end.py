@@ -4,7 +4,6 @@ is recorded exactly once, with no corrupt or half-written file left."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys

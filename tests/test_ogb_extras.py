@@ -5,11 +5,8 @@ and bounded, staged downloads. Every dataset here is a tiny one in OGB's exact l
 
 from __future__ import annotations
 
-import http.server
 import os
-import socket
 import stat
-import threading
 import time
 import zipfile
 from pathlib import Path
@@ -19,6 +16,7 @@ import pytest
 import torch
 
 import ogb_files as F
+from helpers import servers
 
 
 # -- the metadata table ---------------------------------------------------------------------------
@@ -293,28 +291,8 @@ def test_supervised_runs_end_to_end_on_tiny_ogb_sets(tmp_path, harness_run, data
 @pytest.fixture
 def silent_server():
     """A server on 127.0.0.1 that accepts connections and never answers; it stops itself."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-    listener.settimeout(0.2)
-    stop, held = threading.Event(), []
-
-    def accept():
-        deadline = time.monotonic() + 60
-        while not stop.is_set() and time.monotonic() < deadline:
-            try:
-                held.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/ddi.zip"
-    stop.set()
-    thread.join(5)
-    for connection in held:
-        connection.close()
-    listener.close()
+    with servers.silent("/ddi.zip") as url:
+        yield url
 
 
 @pytest.fixture
@@ -322,21 +300,8 @@ def archive_server(tmp_path):
     """Serves OGB-style zips (``<download_name>/...``) of the tiny datasets from 127.0.0.1."""
     served = tmp_path / "served"
     served.mkdir()
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(served), **kwargs)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield served, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    with servers.serving(served) as url:
+        yield served, url
 
 
 def _zip_folder(folder: Path, archive: Path, top: str) -> None:

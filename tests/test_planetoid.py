@@ -2,12 +2,9 @@
 data root reported before anything runs; PubMed (whose shared copy lacks ind.pubmed.allx), the
 metadata table, the random split, tiny files in the exact pickle format, and the opt-in fetch."""
 
-import http.server
-import socket
 import stat
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -21,6 +18,7 @@ from harness.metadata import read_table
 from harness_planetoid import files as planetoid_files
 from harness_planetoid.files import check
 from harness_planetoid.loader import citeseer, cora, pubmed, random_split
+from helpers import servers
 
 GRIDS = Path(__file__).resolve().parent.parent / "grids"
 
@@ -153,21 +151,10 @@ def planetoid_server(tmp_path, monkeypatch):
     served = tmp_path / "served"
     write_tiny_planetoid(served, "pubmed")
     hits = []
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(served), **kwargs)
-
-        def log_message(self, *args):
-            hits.append(args)
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setattr(planetoid_files, "BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
-    monkeypatch.delenv("HARNESS_OFFLINE", raising=False)
-    yield hits
-    server.shutdown()
-    server.server_close()
+    with servers.serving(served, requests=hits) as url:
+        monkeypatch.setattr(planetoid_files, "BASE_URL", url)
+        monkeypatch.delenv("HARNESS_OFFLINE", raising=False)
+        yield hits
 
 
 def test_download_true_fetches_into_a_writable_root_once(tmp_path, planetoid_server):
@@ -202,11 +189,9 @@ def test_download_refused_offline_or_into_a_read_only_root(tmp_path, planetoid_s
 
 
 def test_failed_download_is_fast_names_the_files_and_leaves_nothing(tmp_path, monkeypatch):
-    unused = socket.socket()
-    unused.bind(("127.0.0.1", 0))
-    port = unused.getsockname()[1]
-    unused.close()  # nothing listens there: connections are refused at once
-    monkeypatch.setattr(planetoid_files, "BASE_URL", f"http://127.0.0.1:{port}")
+    base = servers.refused_url("")
+    port = base.rsplit(":", 1)[1]
+    monkeypatch.setattr(planetoid_files, "BASE_URL", base)
     monkeypatch.delenv("HARNESS_OFFLINE", raising=False)
     start = time.monotonic()
     with pytest.raises(DatasetUnavailable) as error:

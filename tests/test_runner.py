@@ -3,7 +3,6 @@ pool executor, and the guarantee that a method never sees test labels."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path

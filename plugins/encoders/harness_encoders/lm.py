@@ -22,7 +22,6 @@ import contextlib
 import hashlib
 import importlib.resources
 import importlib.util
-import json
 from pathlib import Path
 
 import numpy as np
