@@ -5,6 +5,8 @@ statistics), and a missing file named before anything runs."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import time
 
 import numpy as np
@@ -16,9 +18,10 @@ from dataset_files import write_tiny_npz
 from harness.download import DatasetUnavailable
 from harness.metadata import read_table
 from harness_gnn_benchmark.files import FILES, check
-from harness_gnn_benchmark.loader import amazon_computers, amazon_photo, coauthor_cs, per_class_split, read_graph
+from harness_gnn_benchmark.loader import load, per_class_split, read_graph
 
 TABLE = {row["name"]: row for row in read_table("harness_gnn_benchmark")}
+amazon_computers, amazon_photo, coauthor_cs = (partial(load, name=n) for n in ("amazon-computers", "amazon-photo", "coauthor-cs"))
 LOADERS = {"amazon-computers": amazon_computers, "amazon-photo": amazon_photo, "coauthor-cs": coauthor_cs}
 
 

@@ -17,7 +17,11 @@ from harness.download import DatasetUnavailable
 from harness.metadata import read_table
 from harness_planetoid import files as planetoid_files
 from harness_planetoid.files import check
-from harness_planetoid.loader import citeseer, cora, pubmed, random_split
+from functools import partial
+
+from harness_planetoid.loader import load, random_split
+
+cora, citeseer, pubmed = (partial(load, name=name) for name in ("cora", "citeseer", "pubmed"))
 from helpers import servers
 
 GRIDS = Path(__file__).resolve().parent.parent / "grids"

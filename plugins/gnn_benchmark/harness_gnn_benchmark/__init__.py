@@ -28,4 +28,4 @@ def _params(row):
 
 @hookimpl
 def harness_datasets():
-    return dataset_components(read_table("harness_gnn_benchmark"), _params, preflight="harness_gnn_benchmark.files:check")
+    return dataset_components(read_table("harness_gnn_benchmark"), _params, preflight="harness_gnn_benchmark.files:check", arguments=lambda row: {"name": row["name"]})

@@ -90,7 +90,9 @@ def per_class_split(y: torch.Tensor, seed: int, train_per_class: int = TRAIN_PER
     return {split: torch.from_numpy(np.sort(np.concatenate(index))) for split, index in parts.items()}
 
 
-def _load(root: str, name: str, split_seed: int, binary_features: bool) -> Task:
+def load(root: str, name: str, split_seed: int = 0, binary_features: bool = True) -> Task:
+    """The task of gnn-benchmark dataset ``name`` (``amazon-computers``, ``amazon-photo``,
+    ``coauthor-cs``)."""
     path = find_file(root, name)
     if path is None:
         raise DatasetUnavailable(missing_message(root, name))
@@ -99,14 +101,3 @@ def _load(root: str, name: str, split_seed: int, binary_features: bool) -> Task:
     labels = {split: data.y[index] for split, index in items.items()}
     return Task(name=name, task_type="node-classification", metric="acc", num_outputs=int(data.y.max()) + 1, data=data, items=items, labels=labels, info={"file": str(path), "split_seed": split_seed})
 
-
-def amazon_computers(root: str, split_seed: int = 0, binary_features: bool = True) -> Task:
-    return _load(root, "amazon-computers", split_seed, binary_features)
-
-
-def amazon_photo(root: str, split_seed: int = 0, binary_features: bool = True) -> Task:
-    return _load(root, "amazon-photo", split_seed, binary_features)
-
-
-def coauthor_cs(root: str, split_seed: int = 0, binary_features: bool = True) -> Task:
-    return _load(root, "coauthor-cs", split_seed, binary_features)

@@ -28,4 +28,4 @@ def _params(row):
 
 @hookimpl
 def harness_datasets():
-    return dataset_components(read_table("harness_planetoid"), _params, preflight="harness_planetoid.files:check")
+    return dataset_components(read_table("harness_planetoid"), _params, preflight="harness_planetoid.files:check", arguments=lambda row: {"name": row["name"]})

@@ -51,7 +51,8 @@ def random_split(y: torch.Tensor, seed: int, exclude=(), per_class: int = TRAIN_
     return {split: torch.from_numpy(np.sort(index)) for split, index in parts.items()}
 
 
-def _load(root: str, name: str, normalize_features: bool, split: str, split_seed: int, download: bool) -> Task:
+def load(root: str, name: str, normalize_features: bool = True, split: str = "public", split_seed: int = 0, download: bool = False) -> Task:
+    """The task of Planetoid dataset ``name`` (``cora``, ``citeseer`` or ``pubmed``)."""
     if split not in ("public", "random"):
         raise ValueError(f"split must be 'public' or 'random', got {split!r}")
     raw_dir = ensure_raw_dir(root, name, download)
@@ -72,15 +73,3 @@ def _load(root: str, name: str, normalize_features: bool, split: str, split_seed
     num_classes = int(data.y.max()) + 1
     info = {"raw_dir": str(raw_dir), "split": split, "split_seed": split_seed if split == "random" else None}
     return Task(name=name, task_type="node-classification", metric="acc", num_outputs=num_classes, data=data, items=items, labels=labels, info=info)
-
-
-def cora(root: str, normalize_features: bool = True, split: str = "public", split_seed: int = 0, download: bool = False) -> Task:
-    return _load(root, "cora", normalize_features, split, split_seed, download)
-
-
-def citeseer(root: str, normalize_features: bool = True, split: str = "public", split_seed: int = 0, download: bool = False) -> Task:
-    return _load(root, "citeseer", normalize_features, split, split_seed, download)
-
-
-def pubmed(root: str, normalize_features: bool = True, split: str = "public", split_seed: int = 0, download: bool = False) -> Task:
-    return _load(root, "pubmed", normalize_features, split, split_seed, download)
