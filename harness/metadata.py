@@ -66,3 +66,13 @@ def dataset_components(
             )
         )
     return components
+
+
+def download_param(source: str, into: str) -> Param:
+    """The ``download`` switch of a dataset fetched from ``source`` into ``into`` (an operational
+    parameter: it never changes a result, so it stays out of cell ids)."""
+    return Param(
+        "download", "bool", False,
+        f"fetch missing files from {source} into {into}, with bounded time, before any cell runs (needs a writable data root and HARNESS_OFFLINE unset)",
+        affects_results=False,
+    )

@@ -21,6 +21,8 @@ for variable, folder in {
 }.items():
     os.environ.setdefault(variable, str(_session_tmp / folder))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# No test reaches the internet: download tests go through loopback servers and unset this.
+os.environ.setdefault("HARNESS_OFFLINE", "1")
 
 
 @pytest.fixture

@@ -5,7 +5,9 @@ runs, and the supervised method's cross-entropy for graph labels given as class 
 
 from __future__ import annotations
 
+import io
 import time
+import zipfile
 
 import numpy as np
 import pytest
@@ -15,20 +17,20 @@ from torch.nn import functional as F
 
 from dataset_files import write_tiny_tu
 from harness.download import DatasetUnavailable
+from helpers import servers
 from harness.metadata import read_table
 from harness.task import Task
 from harness_tudataset.files import check
-from harness_tudataset.loader import FOLDS, cross_validation_split, enzymes, mutag, proteins
+from harness_tudataset.loader import FOLDS, cross_validation_split, load
 
 TABLE = {row["name"]: row for row in read_table("harness_tudataset")}
-LOADERS = {"mutag": mutag, "proteins-tu": proteins, "enzymes": enzymes}
 SPLITS = ("train", "valid", "test")
 
 
 def test_tiny_mutag_in_the_exact_format(tmp_path):
     labels = [1, -1] * 15
     truth = write_tiny_tu(tmp_path / "MUTAG" / "raw", "MUTAG", labels, node_label_values=7, edge_label_values=4)  # PyG's layout
-    task = mutag(str(tmp_path))
+    task = load(str(tmp_path), "mutag")
     assert task.task_type == "graph-classification" and task.metric == "acc" and task.num_outputs == 2
     assert len(task.graphs) == 30 and [g.num_nodes for g in task.graphs] == truth["sizes"]
     x = torch.cat([g.x for g in task.graphs])
@@ -44,8 +46,8 @@ def test_tiny_mutag_in_the_exact_format(tmp_path):
 
 def test_tiny_proteins_node_attributes_are_optional(tmp_path):
     truth = write_tiny_tu(tmp_path / "tudataset" / "PROTEINS" / "raw", "PROTEINS", [1, 2] * 10, node_attributes=1)
-    plain = proteins(str(tmp_path))
-    with_attributes = proteins(str(tmp_path), use_node_attributes=True)
+    plain = load(str(tmp_path), "proteins-tu")
+    with_attributes = load(str(tmp_path), "proteins-tu", use_node_attributes=True)
     assert plain.graphs[0].x.size(1) == 3 and with_attributes.graphs[0].x.size(1) == 4
     attributes = torch.cat([g.x[:, 0] for g in with_attributes.graphs])
     assert torch.allclose(attributes, torch.from_numpy(truth["attributes"][:, 0]).float())
@@ -92,7 +94,7 @@ def test_a_missing_dataset_is_named_within_seconds(tmp_path):
         assert fragment in message
     start = time.monotonic()
     with pytest.raises(DatasetUnavailable):
-        proteins(str(tmp_path))
+        load(str(tmp_path), "proteins-tu")
     assert time.monotonic() - start < 5 and list(tmp_path.iterdir()) == []
     partial = tmp_path / "MUTAG" / "raw"
     write_tiny_tu(partial, "MUTAG", [1, -1] * 10, node_label_values=7)  # without the edge labels
@@ -101,22 +103,46 @@ def test_a_missing_dataset_is_named_within_seconds(tmp_path):
 
 
 @pytest.mark.shared_data
-@pytest.mark.parametrize("name", sorted(LOADERS))
+@pytest.mark.parametrize("name", sorted(TABLE))
 def test_shared_files_match_the_metadata_table(shared_tudataset, name):
     row = TABLE[name]
-    task = LOADERS[name](str(shared_tudataset))
+    task = load(str(shared_tudataset), name)
     graphs = task.graphs
     assert len(graphs) == int(row["graphs"]) and task.num_outputs == int(row["classes"])
     assert round(sum(g.num_nodes for g in graphs) / len(graphs), 2) == float(row["avg_nodes"])
     assert round(sum(g.edge_index.size(1) for g in graphs) / 2 / len(graphs), 2) == float(row["avg_edges"])  # undirected
     assert graphs[0].x.size(1) == int(row["node_labels"])
     if int(row["node_attributes"]):
-        attributed = LOADERS[name](str(shared_tudataset), use_node_attributes=True)
+        attributed = load(str(shared_tudataset), name, use_node_attributes=True)
         assert attributed.graphs[0].x.size(1) == int(row["node_labels"]) + int(row["node_attributes"])
     if int(row["edge_labels"]):
         assert graphs[0].edge_attr.size(1) == int(row["edge_labels"])
     y = torch.cat([task.labels[s] for s in SPLITS])
     assert y.unique().tolist() == list(range(int(row["classes"])))
+
+
+def _zip_of(folder, prefix) -> bytes:
+    """The collection's archive layout: one top folder ``<NAME>/`` with the txt files."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, f"{prefix}/{path.name}")
+    return buffer.getvalue()
+
+
+def test_download_unpacks_the_collection_zip_into_place(tmp_path, monkeypatch):
+    write_tiny_tu(tmp_path / "tiny", "MUTAG", [1, -1] * 15, node_label_values=7, edge_label_values=4)
+    served, root = tmp_path / "mirror", tmp_path / "data"
+    servers.publish(served, TABLE["mutag"]["url"], _zip_of(tmp_path / "tiny", "MUTAG"))
+    (message,) = check("mutag", str(root), {})
+    assert "download: true" in message and "www.chrsmrrs.com" in message
+    with servers.mirror(served, monkeypatch):
+        assert check("mutag", str(root), {"download": True}) == []
+        assert check("enzymes", str(root), {"download": True})  # not served: refused, nothing left
+    folder = root / "tudataset" / "MUTAG" / "raw"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in (tmp_path / "tiny").iterdir())
+    assert sorted(p.name for p in (root / "tudataset").iterdir()) == ["MUTAG"]
+    assert len(load(str(root), "mutag").graphs) == 30
 
 
 @pytest.mark.shared_data

@@ -7,6 +7,7 @@ import http.server
 import socket
 import threading
 import time
+import urllib.parse
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -71,3 +72,26 @@ def refused_url(path: str = "/a") -> str:
     port = unused.getsockname()[1]
     unused.close()
     return f"http://127.0.0.1:{port}{path}"
+
+
+def mirror_path(folder: Path, url: str) -> Path:
+    """Where a mirror served from ``folder`` keeps ``url`` (``HARNESS_MIRROR``'s layout)."""
+    parts = urllib.parse.urlparse(url)
+    return Path(folder) / parts.netloc / parts.path.lstrip("/")
+
+
+def publish(folder: Path, url: str, content: bytes) -> None:
+    """Put ``content`` where a mirror served from ``folder`` answers ``url``."""
+    path = mirror_path(folder, url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+
+
+@contextmanager
+def mirror(folder: Path, monkeypatch, requests: list | None = None):
+    """Serve ``folder`` and route every fetch through it (``HARNESS_MIRROR``), online."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with serving(folder, requests) as url:
+        monkeypatch.setenv("HARNESS_MIRROR", url)
+        monkeypatch.delenv("HARNESS_OFFLINE", raising=False)
+        yield url

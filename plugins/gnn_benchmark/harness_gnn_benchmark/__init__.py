@@ -16,13 +16,14 @@ particular splits are not the paper's. See :mod:`.loader`.
 """
 
 from harness import Param, hookimpl
-from harness.metadata import dataset_components, read_table
+from harness.metadata import dataset_components, download_param, read_table
 
 
 def _params(row):
     return (
         Param("split_seed", "int", 0, "seed of the per-class 20 training / 30 validation draw (the rest is test)", minimum=0),
         Param("binary_features", "bool", True, "binarise the features as PyG does (every positive entry becomes 1); false keeps Coauthor CS's keyword counts"),
+        download_param("github.com/shchur/gnn-benchmark (pinned commit, sha256 checked)", "<data root>/gnn_benchmark_npz"),
     )
 
 

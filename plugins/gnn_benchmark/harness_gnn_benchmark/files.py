@@ -4,12 +4,18 @@ A dataset's file (``amazon_electronics_computers``, ``amazon_electronics_photo``
 ``ms_academic_cs``, as in ``shchur/gnn-benchmark`` and PyG) is accepted as ``.npz`` or as the
 ``.npz.xz`` of the shared data, in ``<root>/gnn_benchmark_npz``, ``<root>/gnn_benchmark``,
 ``<root>/<PyG name>/raw`` (``Computers``, ``Photo``, ``CS``: where PyG's ``Amazon`` and
-``Coauthor`` put them) or the data root itself. Nothing is downloaded or written.
+``Coauthor`` put them) or the data root itself. With ``download: true`` a missing file is fetched
+from the gnn-benchmark repository at a pinned commit (sha256 checked) into
+``<root>/gnn_benchmark_npz``; otherwise nothing is written.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
+
+from harness.download import DatasetUnavailable, ensure_files, remote_files
+from harness.metadata import read_table
 
 #: dataset name -> (file stem, the folder name PyG's Amazon/Coauthor use)
 FILES = {
@@ -40,5 +46,24 @@ def missing_message(root: str, name: str) -> str:
     )
 
 
+@lru_cache(maxsize=1)
+def _rows() -> dict[str, dict[str, str]]:
+    return {row["name"]: row for row in read_table("harness_gnn_benchmark")}
+
+
+def require_file(root: str, name: str, download: bool = False) -> Path:
+    """The dataset's file, fetched first with ``download``; else :class:`DatasetUnavailable`."""
+    found = find_file(root, name)
+    if found is not None:
+        return found
+    remotes = remote_files(_rows()[name])
+    folder = ensure_files(name, Path(root) / LAYOUTS[0], remotes, download, missing_message(root, name))
+    return folder / remotes[0].name
+
+
 def check(name: str, root: str, params: dict) -> list[str]:
-    return [] if find_file(root, name) else [missing_message(root, name)]
+    try:
+        require_file(root, name, bool(params.get("download", False)))
+    except DatasetUnavailable as error:
+        return [str(error)]
+    return []

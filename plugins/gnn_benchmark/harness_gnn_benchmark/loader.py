@@ -25,9 +25,8 @@ import torch
 from torch_geometric.data import Data
 from torch_geometric.utils import remove_self_loops, to_undirected
 
-from harness.download import DatasetUnavailable
 from harness.task import Task
-from harness_gnn_benchmark.files import find_file, missing_message
+from harness_gnn_benchmark.files import require_file
 
 TRAIN_PER_CLASS = 20
 VALID_PER_CLASS = 30
@@ -90,12 +89,10 @@ def per_class_split(y: torch.Tensor, seed: int, train_per_class: int = TRAIN_PER
     return {split: torch.from_numpy(np.sort(np.concatenate(index))) for split, index in parts.items()}
 
 
-def load(root: str, name: str, split_seed: int = 0, binary_features: bool = True) -> Task:
+def load(root: str, name: str, split_seed: int = 0, binary_features: bool = True, download: bool = False) -> Task:
     """The task of gnn-benchmark dataset ``name`` (``amazon-computers``, ``amazon-photo``,
     ``coauthor-cs``)."""
-    path = find_file(root, name)
-    if path is None:
-        raise DatasetUnavailable(missing_message(root, name))
+    path = require_file(root, name, download)
     data = read_graph(path, binary_features)
     items = per_class_split(data.y, split_seed)
     labels = {split: data.y[index] for split, index in items.items()}

@@ -21,18 +21,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sys
-import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from harness.download import DEFAULT_TIMEOUT, OFFLINE_ENV, DatasetUnavailable, download, fetch_into
+from harness.download import download as fetch_file
+from harness.download import DEFAULT_TIMEOUT, OFFLINE_ENV, CreatedFolders, DatasetUnavailable, fetch_archive, fetch_into, offline, read_only
 
 from harness_ogb.files import TABLE, TITLEABS, TITLEABS_URL, dataset_dir, find_titleabs, missing_message, required_files
 
 #: Seconds each read may wait (the whole transfer may take ten times as long).
 TIMEOUT = DEFAULT_TIMEOUT
-SHARED_DATA_ENV = "HARNESS_SHARED_DATA"
 
 
 class FetchFailed(DatasetUnavailable):
@@ -47,33 +45,8 @@ def reason(error: Exception) -> str:
     return getattr(error, "reason", str(error))
 
 
-def offline() -> bool:
-    return os.environ.get(OFFLINE_ENV, "").strip() not in ("", "0")
-
-
 def archive_url(name: str) -> str:
     return TABLE[name]["url"]
-
-
-def _existing_ancestor(path: Path) -> Path:
-    path = Path(os.path.abspath(path))
-    while not path.exists():
-        path = path.parent
-    return path
-
-
-def read_only(path: str | Path) -> str | None:
-    """Why nothing may be written at ``path`` (or the folder that would hold it), or None."""
-    target = Path(os.path.abspath(path))
-    shared = os.environ.get(SHARED_DATA_ENV)
-    if shared:
-        shared_path = Path(os.path.abspath(shared))
-        if target == shared_path or shared_path in target.parents:
-            return f"it is the shared data folder {shared_path} ({SHARED_DATA_ENV})"
-    existing = _existing_ancestor(target)
-    if not existing.stat().st_mode & 0o222 or not os.access(existing, os.W_OK) or os.statvfs(existing).f_flag & os.ST_RDONLY:
-        return f"{existing} is read-only"
-    return None
 
 
 def _lock(folder: Path):
@@ -85,61 +58,6 @@ def _lock(folder: Path):
     locks.mkdir(parents=True, exist_ok=True)
     key = hashlib.sha256(str(Path(os.path.abspath(folder))).encode()).hexdigest()[:24]
     return FileLock(str(locks / f"ogb-fetch-{key}.lock"))
-
-
-def _safe_members(archive: zipfile.ZipFile) -> None:
-    for member in archive.namelist():
-        path = PurePosixPath(member)
-        if path.is_absolute() or ".." in path.parts:
-            raise ValueError(f"the archive holds an unsafe path {member!r}")
-
-
-def _fetch_archive(url: str, download_name: str, staging: Path, timeout: float) -> None:
-    """Download ``url`` into ``staging`` and unpack its ``download_name/`` folder there."""
-    archive = staging / f".{download_name}.zip"
-    unpacked = staging / ".unpacked"
-    download(url, archive, timeout=timeout)
-    try:
-        with zipfile.ZipFile(archive) as handle:
-            _safe_members(handle)
-            handle.extractall(unpacked)
-    except zipfile.BadZipFile as error:
-        raise ValueError(f"{url} is not a zip archive ({error})") from None
-    top = unpacked / download_name
-    if not top.is_dir():
-        entries = list(unpacked.iterdir())
-        top = entries[0] if len(entries) == 1 and entries[0].is_dir() else unpacked
-    for entry in top.iterdir():
-        entry.rename(staging / entry.name)
-    archive.unlink()
-    shutil.rmtree(unpacked)
-
-
-class _CreatedFolders:
-    """Removes, on exit, the folders of ``path`` that did not exist on entry and are empty."""
-
-    def __init__(self, path: Path):
-        self.path = Path(os.path.abspath(path))
-        self.first_new = None
-        probe = self.path
-        while not probe.exists():
-            self.first_new, probe = probe, probe.parent
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        if self.first_new is None:
-            return
-        folder = self.path
-        while True:
-            try:
-                folder.rmdir()  # only ever removes an empty folder
-            except OSError:
-                return
-            if folder == self.first_new:
-                return
-            folder = folder.parent
 
 
 def download_hint(url: str) -> str:
@@ -171,7 +89,7 @@ def ensure_dataset(name: str, root: str, download: bool = False, timeout: float 
     def fetch(staging: Path) -> None:
         print(f"harness-ogb: fetching {name} from {url} into {folder}", file=sys.stderr, flush=True)
         try:
-            _fetch_archive(url, TABLE[name]["download_name"], staging, TIMEOUT if timeout is None else timeout)
+            fetch_archive(url, TABLE[name]["download_name"], staging, TIMEOUT if timeout is None else timeout)
             lacking = [f for f in required if not (staging / f).is_file()]
             if lacking:
                 raise ValueError(f"the archive lacks {', '.join(lacking)}")
@@ -182,7 +100,7 @@ def ensure_dataset(name: str, root: str, download: bool = False, timeout: float 
             failure["error"] = error
             raise ValueError(f"{type(error).__name__}: {error}") from error
 
-    with _CreatedFolders(folder.parent), _lock(folder):
+    with CreatedFolders(folder.parent), _lock(folder):
         try:
             return fetch_into(name, folder, required, fetch)
         except DatasetUnavailable as error:
@@ -215,7 +133,7 @@ def ensure_titleabs(root: str, download: bool = False, timeout: float | None = N
     print(f"harness-ogb: fetching {TITLEABS_URL} into {folder}", file=sys.stderr, flush=True)
     with _lock(target):
         try:
-            return download(TITLEABS_URL, target, timeout=TIMEOUT if timeout is None else timeout)
+            return fetch_file(TITLEABS_URL, target, timeout=TIMEOUT if timeout is None else timeout)
         except (OSError, TimeoutError, ValueError) as error:
             why = f"Downloading {TITLEABS_URL} failed: {error}."
             raise FetchFailed(why, why) from None

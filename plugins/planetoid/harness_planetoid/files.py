@@ -4,21 +4,17 @@ missing, and the opt-in fetch from the Planetoid repository (torch-free).
 The eight ``ind.<name>.*`` files of a dataset are looked for in ``<root>/planetoid/raw``,
 ``<root>/<PyG name>/raw`` (``Cora``, ``CiteSeer``, ``PubMed``), ``<root>/<name>/raw`` and the
 data root itself. With the dataset parameter ``download: true``, HARNESS_OFFLINE unset and a
-data root that is a writable folder, the missing files are fetched from the Planetoid GitHub
-repository into ``<root>/<PyG name>/raw`` through :func:`harness.download.fetch_into` (bounded
-reads, a staging folder renamed into place only when all eight files are there). The preflight
-does that fetch once, before any cell runs; otherwise nothing is ever written into the data
-root.
+data root that is not read-only, the missing files are fetched from the Planetoid GitHub
+repository into ``<root>/<PyG name>/raw`` through :func:`harness.download.ensure_files` (bounded
+reads; a failure removes whatever the attempt wrote). The preflight does that fetch once, before
+any cell runs; otherwise nothing is ever written into the data root.
 """
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
-from harness.download import OFFLINE_ENV, DatasetUnavailable, fetch_into
-from harness.download import download as fetch_file
+from harness.download import DatasetUnavailable, RemoteFile, ensure_files, read_only
 
 SUFFIXES = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
 LAYOUTS = ("planetoid/raw", "{Name}/raw", "{name}/raw", ".")
@@ -71,34 +67,14 @@ def _partial_dir(root: str, name: str) -> tuple[Path, list[str]] | None:
     return best
 
 
-def writable_dir(path) -> bool:
-    """Whether ``path`` is a folder this process may write into. A folder whose permission bits
-    grant nobody write access (the shared data is mode 555) or on a read-only mount counts as
-    read-only even for root, who could write anyway."""
-    path = Path(path)
-    if not path.is_dir() or not os.access(path, os.W_OK | os.X_OK):
-        return False
-    if not path.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        return False
-    return not (hasattr(os, "statvfs") and os.statvfs(path).f_flag & os.ST_RDONLY)
-
-
-def _download_hint(name: str) -> str:
-    return (
-        f" To fetch the eight ind.{name}.* files from the Planetoid repository instead, give the dataset the parameter "
-        f"download: true (needs a writable data root and {OFFLINE_ENV} unset)."
-    )
-
-
-def missing_message(root: str, name: str, hint: bool = True) -> str:
-    """What is missing where, and where to put it (with ``hint``, how to fetch it instead)."""
+def missing_message(root: str, name: str) -> str:
+    """What is missing where, and where to put it."""
     partial = _partial_dir(root, name)
     if partial is None:
         return (
             f"Planetoid files for {name!r} not found under data root {root!r}. Place "
             f"{', '.join(required_files(name))} in {Path(root) / 'planetoid' / 'raw'} "
             f"(or {Path(root) / PYG_NAMES[name] / 'raw'}); set the data root with --data-root or HARNESS_DATA_ROOT."
-            + (_download_hint(name) if hint else "")
         )
     folder, absent = partial
     text = (
@@ -109,18 +85,17 @@ def missing_message(root: str, name: str, hint: bool = True) -> str:
         if file in SHARED_SNAPSHOT_GAPS:
             text += f" The shared data snapshot lacks {file} ({SHARED_SNAPSHOT_GAPS[file]})."
     text += f" Put {', '.join(absent)} in {folder}"
-    if not writable_dir(folder):
+    if read_only(folder):
         text += (
             f" — that folder is read-only, so copy its ind.{name}.* files together with "
             f"{', '.join(absent)} into <a writable data root>/planetoid/raw and point --data-root "
             "(or HARNESS_DATA_ROOT) there"
         )
-    return text + "." + (_download_hint(name) if hint else "")
+    return text + "."
 
 
-def _fetch(name: str, staging: Path) -> None:
-    for file in required_files(name):
-        fetch_file(f"{BASE_URL}/{file}", staging / file, timeout=TIMEOUT)
+def remotes(name: str) -> list[RemoteFile]:
+    return [RemoteFile(file, f"{BASE_URL}/{file}") for file in required_files(name)]
 
 
 def ensure_raw_dir(root: str, name: str, download: bool = False) -> Path:
@@ -129,23 +104,8 @@ def ensure_raw_dir(root: str, name: str, download: bool = False) -> Path:
     folder = find_raw_dir(root, name)
     if folder is not None:
         return folder
-    if not download:
-        raise DatasetUnavailable(missing_message(root, name))
-    if os.environ.get(OFFLINE_ENV, "").strip() not in ("", "0"):
-        raise DatasetUnavailable(f"{missing_message(root, name, hint=False)} download: true fetches nothing while {OFFLINE_ENV} is set.")
-    if not writable_dir(root):
-        raise DatasetUnavailable(f"{missing_message(root, name, hint=False)} download: true fetches nothing here: the data root {root!r} is not a writable folder.")
     target = Path(root) / PYG_NAMES[name] / "raw"
-    created = not target.parent.exists()
-    try:
-        return fetch_into(f"Planetoid {name!r}", target, required_files(name), lambda staging: _fetch(name, staging))
-    except DatasetUnavailable as error:
-        if created:  # leave no empty <root>/<PyG name> behind
-            try:
-                target.parent.rmdir()
-            except OSError:
-                pass
-        raise DatasetUnavailable(f"{error} (source: {BASE_URL})") from None
+    return ensure_files(f"Planetoid {name!r}", target, remotes(name), download, missing_message(root, name), timeout=TIMEOUT)
 
 
 def check(name: str, root: str, params: dict) -> list[str]:

@@ -16,7 +16,7 @@ undirected edges per graph) are in ``datasets.csv`` and were checked against the
 """
 
 from harness import Param, hookimpl
-from harness.metadata import dataset_components, read_table
+from harness.metadata import dataset_components, download_param, read_table
 
 
 def _params(row):
@@ -26,9 +26,10 @@ def _params(row):
     ]
     if int(row["node_attributes"]):
         params.append(Param("use_node_attributes", "bool", False, f"add the {row['node_attributes']} continuous node attribute(s) (unscaled) to the one-hot node labels"))
+    params.append(download_param(row["url"], f"<data root>/tudataset/{row['prefix']}/raw"))
     return params
 
 
 @hookimpl
 def harness_datasets():
-    return dataset_components(read_table("harness_tudataset"), _params, preflight="harness_tudataset.files:check")
+    return dataset_components(read_table("harness_tudataset"), _params, preflight="harness_tudataset.files:check", arguments=lambda row: {"name": row["name"]})

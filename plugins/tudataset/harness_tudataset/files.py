@@ -2,14 +2,21 @@
 
 A dataset's ``<NAME>_*.txt`` files (TUDataset's raw format, as PyG downloads them) are looked
 for in ``<root>/tudataset/<NAME>/raw``, ``<root>/TUDataset/<NAME>/raw``, ``<root>/<NAME>/raw``
-(PyG's ``TUDataset`` layout) and ``<root>/<NAME>``. Nothing is downloaded or written.
+(PyG's ``TUDataset`` layout) and ``<root>/<NAME>``. With ``download: true`` the collection's zip
+archive (the ``url`` of ``datasets.csv``, where PyG fetches it too) is unpacked into a staging
+folder renamed to ``<root>/tudataset/<NAME>/raw`` once every file is there; otherwise nothing is
+written.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-PREFIXES = {"mutag": "MUTAG", "proteins-tu": "PROTEINS", "enzymes": "ENZYMES"}
+from harness.download import CreatedFolders, DatasetUnavailable, RemoteFile, ensure_permitted, fetch_archive, fetch_into
+from harness.metadata import read_table
+
+ROWS = {row["name"]: row for row in read_table("harness_tudataset")}
+PREFIXES = {name: row["prefix"] for name, row in ROWS.items()}
 BASE = ("A", "graph_indicator", "graph_labels", "node_labels")
 #: files a dataset needs beyond BASE (node attributes only when they are used)
 EXTRA = {"mutag": ("edge_labels",), "proteins-tu": (), "enzymes": ()}
@@ -41,11 +48,31 @@ def missing_message(root: str, name: str, use_node_attributes: bool = False) -> 
     return (
         f"{name}: TU raw files of {prefix} not found under data root {root!r}. Place "
         f"{', '.join(files)} in {Path(root) / 'tudataset' / prefix / 'raw'} (or {Path(root) / prefix / 'raw'}); "
-        f"they are in www.chrsmrrs.com/graphkerneldatasets/{prefix}.zip (the TUDataset collection, as PyG downloads it). "
+        f"they are in {ROWS[name]['url']} (the TUDataset collection, as PyG downloads it). "
         "Set the data root with --data-root or HARNESS_DATA_ROOT."
     )
 
 
+def ensure_raw_dir(root: str, name: str, use_node_attributes: bool = False, download: bool = False) -> Path:
+    """The folder of the dataset's raw files, fetched first with ``download``."""
+    found = find_raw_dir(root, name, use_node_attributes)
+    if found is not None:
+        return found
+    prefix, url = PREFIXES[name], ROWS[name]["url"]
+    folder = Path(root) / "tudataset" / prefix / "raw"
+    message = missing_message(root, name, use_node_attributes)
+    ensure_permitted(folder, [RemoteFile(f"{prefix}.zip", url)], download, message)
+    with CreatedFolders(folder.parent):
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return fetch_into(name, folder, required_files(name, use_node_attributes), lambda staging: fetch_archive(url, prefix, staging))
+        except DatasetUnavailable as error:
+            raise DatasetUnavailable(f"{message} Fetching {url} failed: {error}") from None
+
+
 def check(name: str, root: str, params: dict) -> list[str]:
-    use = bool(params.get("use_node_attributes", False))
-    return [] if find_raw_dir(root, name, use) else [missing_message(root, name, use)]
+    try:
+        ensure_raw_dir(root, name, bool(params.get("use_node_attributes", False)), bool(params.get("download", False)))
+    except DatasetUnavailable as error:
+        return [str(error)]
+    return []

@@ -22,9 +22,8 @@ import torch
 from torch_geometric.data import Data
 from torch_geometric.io import read_tu_data
 
-from harness.download import DatasetUnavailable
 from harness.task import Task
-from harness_tudataset.files import PREFIXES, find_raw_dir, missing_message
+from harness_tudataset.files import PREFIXES, ensure_raw_dir
 
 FOLDS = 10
 
@@ -73,24 +72,11 @@ def read_graphs(folder, prefix: str, use_node_attributes: bool) -> tuple[list[Da
     return graphs, data.y
 
 
-def _load(root: str, name: str, split_seed: int, fold: int, use_node_attributes: bool) -> Task:
-    folder = find_raw_dir(root, name, use_node_attributes)
-    if folder is None:
-        raise DatasetUnavailable(missing_message(root, name, use_node_attributes))
+def load(root: str, name: str, split_seed: int = 0, fold: int = 0, use_node_attributes: bool = False, download: bool = False) -> Task:
+    """The task of TU dataset ``name`` (``mutag``, ``proteins-tu``, ``enzymes``), one fold of it."""
+    folder = ensure_raw_dir(root, name, use_node_attributes, download)
     graphs, y = read_graphs(folder, PREFIXES[name], use_node_attributes)
     items = cross_validation_split(y, split_seed, fold)
     labels = {split: y[index] for split, index in items.items()}
     info = {"raw_dir": str(folder), "split_seed": split_seed, "fold": fold, "folds": FOLDS}
     return Task(name=name, task_type="graph-classification", metric="acc", num_outputs=int(y.max()) + 1, graphs=graphs, items=items, labels=labels, info=info)
-
-
-def mutag(root: str, split_seed: int = 0, fold: int = 0) -> Task:
-    return _load(root, "mutag", split_seed, fold, False)
-
-
-def proteins(root: str, split_seed: int = 0, fold: int = 0, use_node_attributes: bool = False) -> Task:
-    return _load(root, "proteins-tu", split_seed, fold, use_node_attributes)
-
-
-def enzymes(root: str, split_seed: int = 0, fold: int = 0, use_node_attributes: bool = False) -> Task:
-    return _load(root, "enzymes", split_seed, fold, use_node_attributes)
