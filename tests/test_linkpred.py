@@ -379,7 +379,7 @@ def test_every_dataset_is_declared_from_the_table(harness_registry):
     with resources.files("harness_linkpred").joinpath("datasets.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert [r["name"] for r in rows] == ["usair", "ns", "pb", "yeast", "celegans", "power", "router", "ecoli", "facebook", "email-eu-core", "wiki-vote", "p2p-gnutella25", "road-minnesota", "chch-miner", "shs27k", "shs27k-types"]
-    split = {"features", "feature_dim", "feature_seed", "valid_fraction", "test_fraction", "split_seed"}
+    split = {"features", "feature_dim", "feature_seed", "valid_fraction", "test_fraction", "split_seed", "download"}
     for row in rows:
         component = datasets[row["name"]]
         assert component.preflight == "harness_linkpred.files:check"
@@ -397,7 +397,7 @@ def test_every_dataset_is_declared_from_the_table(harness_registry):
     assert datasets["shs27k"].provides == datasets["shs27k-types"].provides == {"sequence"}
     types = datasets["shs27k-types"]
     assert types.metadata["metric"] == "rocauc" and "micro-F1" in types.metadata["notes"]
-    assert types.defaults() == {"features": "ones", "feature_dim": 32, "feature_seed": 0, "valid_fraction": 0.1, "test_fraction": 0.2, "split_seed": 0}
+    assert types.defaults() == {"features": "ones", "feature_dim": 32, "feature_seed": 0, "valid_fraction": 0.1, "test_fraction": 0.2, "split_seed": 0, "download": False}
     assert types.load() is loader.shs27k_types  # no fixed arguments: no dataset name passed
 
 

@@ -90,6 +90,19 @@ def test_arxiv_without_text_files_or_with_text_none_has_no_text(tmp_path):
     assert none.task_type == "node-classification" and none.num_outputs == 40
 
 
+def test_arxiv_titleabs_is_fetched_with_download_true(tmp_path, monkeypatch):
+    from harness_ogb.files import TITLEABS_URL
+    from harness_ogb.loader import arxiv
+
+    folder = F.write_tiny_arxiv(tmp_path / "data")
+    F.write_titleabs(tmp_path / "made" / "titleabs.tsv.gz")
+    served = tmp_path / "mirror"
+    servers.publish(served, TITLEABS_URL, (tmp_path / "made" / "titleabs.tsv.gz").read_bytes())
+    with servers.mirror(served, monkeypatch):
+        task = arxiv(str(tmp_path / "data"), text="require", download=True)
+    assert (folder / "titleabs.tsv.gz").is_file() and task.raw["text"][7] == "\n".join(F.paper_text(7))
+
+
 def test_arxiv_require_text_is_checked_before_anything_runs(tmp_path):
     from harness_ogb.files import check
     from harness_ogb.loader import arxiv

@@ -51,7 +51,7 @@ implemented; the harness's evaluators have no F1).
 """
 
 from harness import Param, TaskType, hookimpl
-from harness.metadata import dataset_components, read_table
+from harness.metadata import dataset_components, download_param, read_table
 
 _VERSION = "1"
 FEATURES = ("ones", "degree", "random")
@@ -61,6 +61,7 @@ FEATURE_PARAMS = (
     Param("features", "str", "ones", "node features, as the files have none: 'ones' (one constant column), 'degree' (log(1 + degree) in the training graph) or 'random' (seeded Gaussian)", choices=FEATURES),
     Param("feature_dim", "int", 32, "number of columns of the 'random' features (unused by 'ones' and 'degree')", minimum=1),
     Param("feature_seed", "int", 0, "seed of the 'random' features", minimum=0),
+    download_param("each dataset's source in datasets.csv (SEAL's repository, SNAP, PyGSP, GNN-PPI; sha256 checked where pinned)", "<data root>/<the dataset's folder>"),
 )
 
 LINK_PARAMS = (

@@ -2,7 +2,10 @@
 ``datasets.csv`` (torch-free: the preflight check runs before any cell).
 
 A dataset's files are found in ``<data root>/<folder>/`` (the shared-data layout, for example
-``linkpred_seal_classic/USAir.txt``) or directly in ``<data root>/``.
+``linkpred_seal_classic/USAir.txt``) or directly in ``<data root>/``. With ``download: true``
+missing files are fetched from the row's ``url`` s (sha256-checked where the source is pinned to
+a commit) into ``<data root>/<folder>/``; a failure takes back what it wrote. Otherwise nothing
+is written.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from harness.download import DatasetUnavailable, ensure_files, remote_files
 from harness.metadata import read_table
 
 PACKAGE = "harness_linkpred"
@@ -66,13 +70,25 @@ def missing_message(root: str, name: str) -> str:
     )
 
 
-def require(root: str, name: str) -> list[Path]:
+def _row(name: str) -> dict[str, str]:
+    return next(row for row in table() if row["name"] == name)
+
+
+def require(root: str, name: str, download: bool = False) -> list[Path]:
+    """The paths of ``name``'s files, fetched first with ``download``; else
+    :class:`DatasetUnavailable` saying what to place where."""
     paths = find_files(root, name)
-    if paths is None:
-        raise FileNotFoundError(missing_message(root, name))
-    return paths
+    if paths is not None:
+        return paths
+    src = source(name)
+    folder = ensure_files(name, Path(root) / src.folder, remote_files(_row(name)), download, missing_message(root, name))
+    return [folder / f for f in src.files]
 
 
 def check(name: str, root: str, params: dict) -> list[str]:
-    """Preflight: the files are there (nothing is read)."""
-    return [] if find_files(root, name) is not None else [missing_message(root, name)]
+    """Preflight: the files are there, fetched first with ``download`` (nothing is read)."""
+    try:
+        require(root, name, bool(params.get("download", False)))
+    except DatasetUnavailable as error:
+        return [str(error)]
+    return []

@@ -57,9 +57,9 @@ def _pairs(array: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(np.asarray(array, dtype=np.int64).reshape(-1, 2).T))
 
 
-def read_graph(name: str, root: str):
+def read_graph(name: str, root: str, download: bool = False):
     src = files.source(name)
-    paths = files.require(root, name)
+    paths = files.require(root, name, download)
     return readers.read(paths, src.format, src.ids, src.key), paths
 
 
@@ -98,9 +98,9 @@ def link_task(name: str, graph: readers.Graph, paths, features: str, feature_dim
     )
 
 
-def load_link_task(name: str, root: str, features: str = "ones", feature_dim: int = 32, feature_seed: int = 0, valid_fraction: float = 0.05, test_fraction: float = 0.10, split_seed: int = 0, metric: str = "rocauc") -> Task:
+def load_link_task(name: str, root: str, features: str = "ones", feature_dim: int = 32, feature_seed: int = 0, valid_fraction: float = 0.05, test_fraction: float = 0.10, split_seed: int = 0, metric: str = "rocauc", download: bool = False) -> Task:
     """The link task of any dataset in the table, from its files under ``root``."""
-    graph, paths = read_graph(name, root)
+    graph, paths = read_graph(name, root, download)
     raw = None
     if isinstance(graph, readers.ProteinGraph):
         raw = {"sequence": list(graph.sequences)}
@@ -111,13 +111,13 @@ def load_link_task(name: str, root: str, features: str = "ones", feature_dim: in
 # --- SHS27k interaction types: multi-label edge classification --------------------------------
 
 
-def shs27k_types(root: str, features: str = "ones", feature_dim: int = 32, feature_seed: int = 0, valid_fraction: float = 0.1, test_fraction: float = 0.2, split_seed: int = 0) -> Task:
+def shs27k_types(root: str, features: str = "ones", feature_dim: int = 32, feature_seed: int = 0, valid_fraction: float = 0.1, test_fraction: float = 0.2, split_seed: int = 0, download: bool = False) -> Task:
     """The 7,624 SHS27k pairs with their 7-dim type vectors, split at random by ``split_seed``
     into train / valid / test (GNN-PPI's random split holds out 20% for test; BFS and DFS
     splits are not implemented). Metric: ``rocauc`` averaged over the 7 types, which the
     evaluator already computes for ``(n, 7)`` labels; the papers report micro-F1."""
     name = "shs27k-types"
-    protein, paths = read_graph(name, root)
+    protein, paths = read_graph(name, root, download)
     graph = protein.graph
     parts = split_items(len(graph.edges), valid_fraction, test_fraction, split_seed)
     train_edges = graph.edges[parts["train"]]

@@ -35,7 +35,7 @@ What differs from the references:
 from dataclasses import replace
 
 from harness import Component, Param, TaskType, hookimpl
-from harness.metadata import dataset_components, read_table
+from harness.metadata import dataset_components, download_param, read_table
 
 _VERSION = "1"
 FEATURIZATION = Param(
@@ -47,11 +47,13 @@ _MOLECULENET_PARAMS = (
     FEATURIZATION,
     Param("split", "str", "scaffold", "80/10/10 split: deterministic Bemis-Murcko 'scaffold' (Hu et al./OGB), seeded 'random', or seeded 'random-scaffold'", choices=("scaffold", "random", "random-scaffold")),
     Param("split_seed", "int", 0, "seed of the 'random' and 'random-scaffold' splits (unused by 'scaffold')", minimum=0),
+    download_param("github.com/chemprop/chemprop at a pinned commit (sha256 checked)", "<data root>/moleculenet_chemprop"),
 )
 _CORPUS_PARAMS = (
     Param("size", "int", 2000, "number of molecules (0 = all 1,584,663): the first ones in the file, or a seeded sample with sample_seed", minimum=0),
     Param("sample_seed", "int", None, "draw `size` molecules at random with this seed instead of taking the first ones (null: the first ones)", minimum=0, nullable=True),
     FEATURIZATION,
+    download_param("github.com/molecularsets/moses (sha256 checked)", "<data root>/zinc_moses"),
 )
 
 

@@ -53,10 +53,10 @@ def build_payload(path, size: int, sample_seed: int | None, featurization: str) 
     return payload
 
 
-def _payload(root: str, size: int, sample_seed: int | None, featurization: str):
+def _payload(root: str, size: int, sample_seed: int | None, featurization: str, download: bool = False):
     if featurization not in featurize.FEATURIZATIONS:
         raise ValueError(f"unknown featurization {featurization!r}; valid: {', '.join(featurize.FEATURIZATIONS)}")
-    path = files.require_file(root, NAME)
+    path = files.require_file(root, NAME, download)
     digest = files.sha256(path)
     description = {
         "kind": "zinc-corpus",
@@ -72,14 +72,14 @@ def _payload(root: str, size: int, sample_seed: int | None, featurization: str):
     return path, digest, payload
 
 
-def load_corpus(root: str, size: int = 2000, sample_seed: int | None = None, featurization: str = "hu") -> list:
+def load_corpus(root: str, size: int = 2000, sample_seed: int | None = None, featurization: str = "hu", download: bool = False) -> list:
     """The corpus molecules as PyG graphs (integer ``x``, ``edge_index``, ``edge_attr``)."""
-    return graphs_from_payload(_payload(root, size, sample_seed, featurization)[2])
+    return graphs_from_payload(_payload(root, size, sample_seed, featurization, download)[2])
 
 
-def zinc(root: str, size: int = 2000, sample_seed: int | None = None, featurization: str = "hu") -> Task:
+def zinc(root: str, size: int = 2000, sample_seed: int | None = None, featurization: str = "hu", download: bool = False) -> Task:
     """The corpus as a Task without labels (see the module docstring)."""
-    path, digest, payload = _payload(root, size, sample_seed, featurization)
+    path, digest, payload = _payload(root, size, sample_seed, featurization, download)
     graphs = graphs_from_payload(payload)
     n = len(graphs)
     items = {"train": torch.arange(n), "valid": torch.zeros(0, dtype=torch.long), "test": torch.zeros(0, dtype=torch.long)}

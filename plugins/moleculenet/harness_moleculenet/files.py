@@ -3,7 +3,9 @@ preflight checks. Torch-free (``harness list`` and ``harness run``'s preflight i
 
 Layouts tried, in order, for a dataset whose table row names folder ``F`` and file ``N``:
 ``<root>/F/N`` (the shared data folder's layout), ``<root>/moleculenet/N``, ``<root>/N``.
-The data root is only read, never written.
+With ``download: true`` a missing file is fetched from the row's ``url`` (chemprop's curated
+CSVs and MOSES's corpus, each pinned by the sha256 of the file the shared data holds) into
+``<root>/F/N``; otherwise the data root is only read, never written.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
+from harness.download import DatasetUnavailable, ensure_files, remote_files
 from harness.metadata import read_table
 
 PACKAGE = "harness_moleculenet"
@@ -45,16 +48,27 @@ def missing_message(root: str, name: str) -> str:
     )
 
 
-def require_file(root: str, name: str) -> Path:
+def require_file(root: str, name: str, download: bool = False) -> Path:
+    """The dataset's file, fetched first with ``download``; else :class:`DatasetUnavailable`."""
     path = find_file(root, name)
-    if path is None:
-        raise FileNotFoundError(missing_message(root, name))
-    return path
+    if path is not None:
+        return path
+    row = table()[name]
+    folder = ensure_files(name, Path(root) / row["folder"], remote_files(row), download, missing_message(root, name))
+    return folder / row["file"]
+
+
+def _problems(root: str, name: str, params: dict) -> list[str]:
+    try:
+        require_file(root, name, bool(params.get("download", False)))
+    except DatasetUnavailable as error:
+        return [str(error)]
+    return []
 
 
 def check(name: str, root: str, params: dict) -> list[str]:
-    """Preflight of a labelled dataset: its file is there."""
-    return [] if find_file(root, name) else [missing_message(root, name)]
+    """Preflight of a labelled dataset: its file is there (fetched first with ``download``)."""
+    return _problems(root, name, params)
 
 
 def check_corpus(name: str, root: str, params: dict) -> list[str]:
@@ -65,9 +79,7 @@ def check_corpus(name: str, root: str, params: dict) -> list[str]:
         f"cell can train on or score it. Pre-training methods load it with context.load_task({name!r}, "
         f"size=...) or harness_moleculenet.corpus.load_corpus(root, ...); take it out of the grid's datasets."
     ]
-    if find_file(root, name) is None:
-        problems.append(missing_message(root, name))
-    return problems
+    return problems + _problems(root, name, params)
 
 
 def sha256(path: Path) -> str:

@@ -62,10 +62,10 @@ def report_invalid(name: str, invalid_rows: list[int], total: int) -> None:
         )
 
 
-def load(name: str, root: str, featurization: str = "hu", split: str = "scaffold", split_seed: int = 0) -> Task:
+def load(name: str, root: str, featurization: str = "hu", split: str = "scaffold", split_seed: int = 0, download: bool = False) -> Task:
     _check(featurization, split)
     row = files.table()[name]
-    path = files.require_file(root, name)
+    path = files.require_file(root, name, download)
     digest = files.sha256(path)
     payload = current_cache().get_or_build(cache_description(name, digest, featurization), lambda: build_payload(path, featurization))
     graphs = graphs_from_payload(payload)

@@ -4,8 +4,8 @@
 version TAPE uses (He et al., "Harnessing Explanations: LLM-to-LM Interpreter for Enhanced
 Text-Attributed Graph Representation Learning", ICLR 2024; github.com/XiaoxinHe/TAPE, folder
 ``dataset/CiteSeer-Orig``), with the LINQS citation file (Giles et al. 1998; Sen et al. 2008).
-The files are read in place from the data root (:mod:`.files` says where); nothing is
-downloaded. The loader is this project's own code; what differs from TAPE's loader:
+The files are read in place from the data root (:mod:`.files` says where), or fetched from TAPE's
+repository with ``download: true``. The loader is this project's own code; what differs from TAPE's loader:
 
 - Nodes are the 3,186 papers of ``citeseer_texts.txt`` (the node count Graph-LLM, Chen et al.
   2023, reports). TAPE builds its graph from LINQS' ``citeseer.content`` (3,312 papers) and
@@ -27,11 +27,14 @@ downloaded. The loader is this project's own code; what differs from TAPE's load
 """
 
 from harness import Param, hookimpl
-from harness.metadata import dataset_components, read_table
+from harness.metadata import dataset_components, download_param, read_table
 
 
 def _params(row):
-    return (Param("split_seed", "int", 0, "seed of the random 60/20/20 train/valid/test split (the source has no split)"),)
+    return (
+        Param("split_seed", "int", 0, "seed of the random 60/20/20 train/valid/test split (the source has no split)"),
+        download_param("github.com/XiaoxinHe/TAPE at a pinned commit (sha256 checked)", "<data root>/citeseer_tag_tape"),
+    )
 
 
 @hookimpl

@@ -7,7 +7,7 @@ import torch
 from torch_geometric.data import Data
 
 from harness.task import Task
-from harness_text_attributed.files import CLASSES, find_files, missing_message, read_cites, read_texts
+from harness_text_attributed.files import CLASSES, read_cites, read_texts, require_files
 
 TRAIN, VALID = 0.6, 0.2
 
@@ -36,11 +36,8 @@ def build_edges(pairs, index: dict[str, int]) -> tuple[torch.Tensor, int]:
     return edges, len(kept)
 
 
-def load(root: str, split_seed: int = 0) -> Task:
-    found = find_files(root)
-    if found is None:
-        raise FileNotFoundError(missing_message(root))
-    texts_path, cites_path = found
+def load(root: str, split_seed: int = 0, download: bool = False) -> Task:
+    texts_path, cites_path = require_files(root, download)
     ids, texts, labels = read_texts(texts_path)
     index = {paper: i for i, paper in enumerate(ids)}
     edge_index, citations = build_edges(read_cites(cites_path), index)

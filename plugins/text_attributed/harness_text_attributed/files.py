@@ -7,12 +7,19 @@ Source format (TAPE's ``dataset/CiteSeer-Orig``):
   lines per paper: the CiteSeer paper id, the text (title, then abstract or opening text, on one
   line), the class label (``Agents``, ``AI``, ``DB``, ``IR``, ``ML`` or ``HCI``).
 - ``citeseer.cites``: one citation per line, ``<cited id>\\t<citing id>`` (LINQS format).
+
+With ``download: true`` both are fetched from TAPE's repository at the last commit that had them
+(sha256 checked) into ``<root>/citeseer_tag_tape``, the text gzip-compressed as in the shared
+data; otherwise nothing is written.
 """
 
 from __future__ import annotations
 
 import gzip
 from pathlib import Path
+
+from harness.download import DatasetUnavailable, ensure_files, remote_files
+from harness.metadata import read_table
 
 TEXTS = ("citeseer_texts.txt.gz", "citeseer_texts.txt")
 CITES = "citeseer.cites"
@@ -39,8 +46,23 @@ def missing_message(root: str) -> str:
     )
 
 
+def require_files(root: str, download: bool = False) -> tuple[Path, Path]:
+    """``(texts, cites)``, fetched first with ``download``; else :class:`DatasetUnavailable`."""
+    found = find_files(root)
+    if found is not None:
+        return found
+    (row,) = read_table("harness_text_attributed")
+    remotes = remote_files(row)
+    folder = ensure_files(row["name"], Path(root) / row["folder"], remotes, download, missing_message(root))
+    return folder / remotes[0].name, folder / remotes[1].name
+
+
 def check(name: str, root: str, params: dict) -> list[str]:
-    return [] if find_files(root) else [missing_message(root)]
+    try:
+        require_files(root, bool(params.get("download", False)))
+    except DatasetUnavailable as error:
+        return [str(error)]
+    return []
 
 
 def read_texts(path: str | Path) -> tuple[list[str], list[str], list[str]]:
