@@ -106,7 +106,8 @@ class Component:
     :param task_types: a dataset's single task type, or the task types a component supports.
     :param needs: raw node attributes the component requires (``text``, ``sequence``, ...).
     :param provides: raw attributes a dataset carries.
-    :param capabilities: free-form flags (``trainable``, ``no-propagation``, ``edge-features``).
+    :param capabilities: free-form flags (``trainable``; ``no-propagation``: a backbone with ``hops``
+        and ``forward_without_propagation(x)``; ``edge-features``).
     :param external_data: True when the component brings data beyond the dataset (a pretrained
         model, raw text); sets the record's external-data flag.
     :param metadata: a dataset's metric and other facts shown by ``harness list``.

@@ -2,7 +2,9 @@
 
 Each is a stack of PyG layers with the knobs users expect (layers, hidden width, dropout,
 activation, normalisation, residual connections); :mod:`.stack` holds the one stack they share.
-A backbone maps node features to one row per node; methods add pooling and heads.
+A backbone maps node features to one row per node; methods add pooling and heads. GCN,
+GraphSAGE, GAT and the MLP have the capability ``no-propagation``: they expose ``hops`` and
+``forward_without_propagation(x)`` (:mod:`.no_propagation`), which Label Deconvolution needs.
 """
 
 from harness import Component, Param, hookimpl
@@ -33,14 +35,17 @@ def _backbone(name, doc, extra=(), capabilities=()):
 def harness_backbones():
     return [
         _backbone("gcn", "Graph convolutional network (Kipf and Welling, ICLR 2017), PyG GCNConv.",
-                  [Param("cached", "bool", False, "cache the normalised adjacency (full-batch, fixed graph only)")]),
+                  [Param("cached", "bool", False, "cache the normalised adjacency (full-batch, fixed graph only)")],
+                  capabilities={"no-propagation"}),
         _backbone("sage", "GraphSAGE (Hamilton et al., NeurIPS 2017), PyG SAGEConv.",
-                  [Param("aggregation", "str", "mean", "neighbour aggregation", choices=("mean", "max", "sum"))]),
+                  [Param("aggregation", "str", "mean", "neighbour aggregation", choices=("mean", "max", "sum"))],
+                  capabilities={"no-propagation"}),
         _backbone("gat", "Graph attention network (Velickovic et al., ICLR 2018), PyG GATConv.",
                   [Param("heads", "int", 8, "attention heads of hidden layers (concatenated)", minimum=1),
                    Param("out_heads", "int", 1, "attention heads of the output layer (averaged)", minimum=1),
                    Param("attention_dropout", "float", 0.6, "dropout on attention coefficients", minimum=0),
-                   Param("edge_dim", "int", 0, "edge feature width used by attention; 0 ignores edge features", minimum=0)]),
+                   Param("edge_dim", "int", 0, "edge feature width used by attention; 0 ignores edge features", minimum=0)],
+                  capabilities={"no-propagation"}),
         _backbone("gin", "Graph isomorphism network (Xu et al., ICLR 2019), PyG GINConv with 2-layer MLPs.",
                   [Param("train_eps", "bool", False, "learn the self-loop weight epsilon")]),
         _backbone("mlp", "Multi-layer perceptron on node features alone (ignores the graph).",

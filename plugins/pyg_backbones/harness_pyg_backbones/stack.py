@@ -1,5 +1,10 @@
 """One layer stack for every backbone: dropout -> layer -> (norm -> activation -> residual) per
-hidden layer, the output layer bare. Only the layer type differs between backbones."""
+hidden layer, the output layer bare. Only the layer type differs between backbones.
+
+Every stack has ``hops`` (how many times features are propagated: the number of message-passing
+layers, 0 for the MLP); stacks whose layers all have a form without propagation
+(:mod:`.no_propagation`: GCN, GraphSAGE, GAT, MLP) also run ``forward_without_propagation``,
+the same weights on each node alone, which Label Deconvolution uses as the encoder's head."""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ from typing import Callable
 
 from torch import nn
 from torch_geometric import nn as pyg
+
+from harness_pyg_backbones.no_propagation import local_forward
 
 ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU, "leaky_relu": nn.LeakyReLU}
 NORMS = {"none": lambda width: nn.Identity(), "batch": nn.BatchNorm1d, "layer": nn.LayerNorm}
@@ -43,12 +50,26 @@ class LayerStack(nn.Module):
         return layer(h, edge_index)
 
     def forward(self, x, edge_index=None, edge_attr=None):
+        return self._run(x, lambda layer, h: self._layer_forward(layer, h, edge_index, edge_attr))
+
+    @property
+    def has_forward_without_propagation(self) -> bool:
+        return all(local_forward(layer) is not None for layer in self.layers)
+
+    def forward_without_propagation(self, x):
+        """The stack's own weights applied to each node's features alone (no neighbour read)."""
+        if not self.has_forward_without_propagation:
+            kinds = sorted({type(layer).__name__ for layer in self.layers if local_forward(layer) is None})
+            raise TypeError(f"{', '.join(kinds)} layers have no forward without propagation (GCN, GraphSAGE, GAT and MLP stacks do)")
+        return self._run(x, lambda layer, h: local_forward(layer)(layer, h))
+
+    def _run(self, x, apply):
         h = x
         last = len(self.layers) - 1
         for index, layer in enumerate(self.layers):
             inputs = h
             h = nn.functional.dropout(h, p=self.dropout, training=self.training)
-            h = self._layer_forward(layer, h, edge_index, edge_attr)
+            h = apply(layer, h)
             if index < last:
                 h = self.activation(self.norms[index](h))
                 if self.residual and h.shape == inputs.shape:

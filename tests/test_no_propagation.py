@@ -1,0 +1,81 @@
+"""The backbone contract Label Deconvolution relies on: ``hops`` and a forward without
+propagation that applies the backbone's own weights to each node alone, i.e. the forward pass
+on a graph where every node is its own only neighbour."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from harness_pyg_backbones.stack import gat, gcn, gin, mlp, sage
+
+COMMON = dict(num_layers=3, hidden=8, dropout=0.0, activation="elu", norm="layer", residual=True)
+N, IN, OUT = 12, 5, 4
+
+
+def _inputs(seed=0):
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.randn(N, IN, generator=generator)
+    edges = torch.randint(0, N, (2, 40), generator=generator)
+    return x, edges
+
+
+def _self_loops():
+    nodes = torch.arange(N)
+    return torch.stack([nodes, nodes])
+
+
+@pytest.mark.parametrize("make", [
+    lambda: gcn(IN, OUT, "node-classification", **COMMON),
+    lambda: sage(IN, OUT, "node-classification", aggregation="mean", **COMMON),
+    lambda: sage(IN, OUT, "node-classification", aggregation="max", **COMMON),
+    lambda: gat(IN, OUT, "node-classification", heads=3, out_heads=2, attention_dropout=0.0, **COMMON),
+    lambda: mlp(IN, OUT, "node-classification", **COMMON),
+], ids=["gcn", "sage-mean", "sage-max", "gat", "mlp"])
+def test_equals_the_forward_where_each_node_is_its_only_neighbour(make):
+    torch.manual_seed(0)
+    model = make().eval()
+    x, edges = _inputs()
+    local = model.forward_without_propagation(x)
+    assert torch.allclose(local, model(x, _self_loops()), atol=1e-5)
+    if model.hops:
+        assert not torch.allclose(local, model(x, edges), atol=1e-3)  # the graph matters elsewhere
+
+
+def test_gat_with_edge_features_ignores_attention_without_neighbours():
+    torch.manual_seed(0)
+    model = gat(IN, OUT, "node-classification", heads=2, edge_dim=3, attention_dropout=0.0, **COMMON).eval()
+    x, _ = _inputs()
+    before = model.forward_without_propagation(x)
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if "att" in name or "lin_edge" in name:
+                parameter.add_(1.0)
+    assert torch.allclose(before, model.forward_without_propagation(x))
+
+
+def test_gradients_reach_the_weights_the_full_forward_uses():
+    torch.manual_seed(0)
+    model = sage(IN, OUT, "node-classification", **COMMON)
+    x, _ = _inputs()
+    model.forward_without_propagation(x).pow(2).sum().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for name, p in model.named_parameters() if "lin_" in name)
+
+
+def test_hops_and_layers_without_such_a_forward():
+    assert gcn(IN, OUT, "node-classification", **COMMON).hops == 3
+    assert mlp(IN, OUT, "node-classification", **COMMON).hops == 0
+    model = gin(IN, OUT, "node-classification", **COMMON)
+    assert not model.has_forward_without_propagation
+    with pytest.raises(TypeError, match="GINConv layers have no forward without propagation"):
+        model.forward_without_propagation(torch.zeros(N, IN))
+
+
+def test_every_backbone_declaring_the_capability_honours_it(harness_registry):
+    declared = sorted(name for name, c in harness_registry.components["backbone"].items() if "no-propagation" in c.capabilities)
+    assert {"gcn", "sage", "gat", "mlp"} <= set(declared)
+    for name in declared:
+        component = harness_registry.get("backbone", name)
+        model = component.load()(IN, OUT, "node-classification", **component.defaults())
+        assert isinstance(model.hops, int) and model.has_forward_without_propagation, name
+        assert model.eval().forward_without_propagation(torch.randn(N, IN)).shape == (N, OUT)
