@@ -14,7 +14,7 @@ _NOISE = Param("feature_noise", "float", 1.0, "standard deviation of the Gaussia
 _GRAPHS = Param("num_graphs", "int", 400, "number of graphs", minimum=20)
 
 
-def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION):
+def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, provides=()):
     return Component(
         kind="dataset",
         name=name,
@@ -24,6 +24,7 @@ def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION):
         version=version,
         task_types={task_type},
         metadata={"metric": metric, "source": "generated in code (harness_synthetic.generators)"},
+        provides=frozenset(provides),
     )
 
 
@@ -37,6 +38,18 @@ def harness_datasets():
             TaskType.NODE_CLASSIFICATION,
             "acc",
             (_SEED, _NODES, Param("num_classes", "int", 4, "number of classes", minimum=2), _FEATURES, _NOISE),
+        ),
+        _dataset(
+            "synthetic-text",
+            "text_classification",
+            "Text-attributed block graph: each node has a short text drawn from its class topic and shared filler words, no features (pair it with a text encoder).",
+            TaskType.NODE_CLASSIFICATION,
+            "acc",
+            (_SEED, Param("num_nodes", "int", 300, "number of nodes", minimum=20),
+             Param("num_classes", "int", 4, "number of classes (topics)", choices=(2, 3, 4, 5, 6)),
+             Param("words", "int", 8, "words per text", minimum=1),
+             Param("topic_share", "float", 0.3, "probability that a word comes from the node's topic rather than the filler words", minimum=0)),
+            provides={"text"},
         ),
         _dataset(
             "synthetic-multilabel",

@@ -36,6 +36,13 @@ def node_classification(root, seed, num_nodes, num_classes, num_features, featur
     return _node_task("synthetic-node", "node-classification", "acc", num_classes, data, _node_split(data.y, 20, seed))
 
 
+def text_classification(root, seed, num_nodes, num_classes, words, topic_share) -> Task:
+    data, texts = generators.text_attributed_sbm(num_nodes, num_classes, words, topic_share, seed)
+    task = _node_task("synthetic-text", "node-classification", "acc", num_classes, data, _node_split(data.y, 20, seed))
+    task.raw = {"text": texts}
+    return task
+
+
 def node_multilabel(root, seed, num_nodes, num_labels, num_features, feature_noise) -> Task:
     data = generators.smoothed_latent_labels(num_nodes, num_labels, num_features, feature_noise, seed)
     return _node_task("synthetic-multilabel", "node-multilabel", "rocauc", num_labels, data, _random_split(num_nodes, seed))

@@ -115,3 +115,38 @@ def triangle_density(num_graphs, seed) -> list[Data]:
         triangles = torch.trace(adjacency @ adjacency @ adjacency) / 6
         graphs.append(Data(x=torch.ones(n, 1), edge_index=edge_index, y=torch.tensor([[float(triangles) / n]]), num_nodes=n))
     return graphs
+
+
+#: one word list per class topic, and the filler words every text shares
+TOPICS = (
+    ("protein", "enzyme", "cell", "gene", "membrane", "binding", "molecule", "receptor"),
+    ("galaxy", "planet", "orbit", "telescope", "star", "comet", "nebula", "asteroid"),
+    ("market", "price", "stock", "trade", "bank", "inflation", "profit", "currency"),
+    ("football", "goal", "team", "match", "coach", "league", "stadium", "player"),
+    ("violin", "melody", "concert", "guitar", "rhythm", "choir", "symphony", "drum"),
+    ("volcano", "glacier", "river", "desert", "canyon", "earthquake", "coast", "forest"),
+)
+FILLER = ("the", "study", "new", "report", "about", "a", "recent", "analysis", "of", "with", "and", "results", "method", "data", "several", "notes")
+
+
+def topic_texts(labels: torch.Tensor, words: int, topic_share: float, generator) -> list[str]:
+    """One text per node: ``words`` words, each from the node's class topic with probability
+    ``topic_share``, else from the shared filler words."""
+    texts = []
+    for label in labels.tolist():
+        topical = torch.rand(words, generator=generator) < topic_share
+        topic, filler = TOPICS[label], FILLER
+        picks = [topic[int(torch.randint(len(topic), (1,), generator=generator))] if is_topic else filler[int(torch.randint(len(filler), (1,), generator=generator))] for is_topic in topical.tolist()]
+        texts.append(" ".join(picks))
+    return texts
+
+
+def text_attributed_sbm(num_nodes, num_classes, words, topic_share, seed) -> tuple[Data, list[str]]:
+    """A homophilous block graph whose nodes carry short topical texts and no features (a
+    constant column): the text is the only attribute, as in text-attributed graphs."""
+    if num_classes > len(TOPICS):
+        raise ValueError(f"synthetic-text has {len(TOPICS)} topics; num_classes must be at most {len(TOPICS)}")
+    generator = torch.Generator().manual_seed(seed)
+    edge_index, labels = sbm(num_nodes, num_classes, seed)
+    texts = topic_texts(labels, words, topic_share, generator)
+    return Data(x=torch.ones(num_nodes, 1), edge_index=edge_index, y=labels, num_nodes=num_nodes), texts

@@ -1,0 +1,15 @@
+"""Node encoder (NE) + GNN methods on graphs whose nodes carry raw text or sequences.
+
+A pretrained encoder (``lm``, ``plm``) turns each node's raw attribute into a vector and a GNN
+backbone turns vectors plus graph into predictions. Training both end to end is costly, so every
+method here trains them in stages and differs in what the encoder is trained toward. Each method
+is its own plugin (its own entry point; declaration torch-free in ``<method>/__init__.py``, the
+training in ``<method>/method.py``); they share the stages in this package:
+
+- :mod:`.gnn_stage`: train a backbone on fixed node features, select the epoch on validation;
+- :mod:`.encoder_stage`: fine-tune the encoder on mini-batches of nodes through a head;
+- :mod:`.targets`: gold labels, soft pseudo-labels and the soft losses;
+- :mod:`.propagation`: the mean-aggregation operator and its hop stack (Label Deconvolution).
+
+Only node tasks (single-label and multi-label classification) are served.
+"""

@@ -1,0 +1,71 @@
+"""The encoder stage: fine-tune a trainable encoder (``lm``, ``plm``) on mini-batches of nodes.
+
+Each step embeds one batch of nodes from their own tokens (no neighbour is read, so memory grows
+with the batch, not with a sampled subgraph), maps the pooled vectors through a head, and takes
+a soft loss against targets that the method computes for exactly those nodes. Targets may depend
+on trainable parameters of the method (Label Deconvolution's gamma): they are optimised in the
+same step. The encoder's weights, the head's and the method's extra parameters get their own
+learning rates (AdamW).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import torch
+
+from harness_ne.targets import soft_loss, weighted_mean
+
+
+@dataclass(frozen=True)
+class EncoderSettings:
+    epochs: int = 1
+    lr: float = 2e-5
+    head_lr: float = 1e-3
+    batch_size: int = 16
+    weight_decay: float = 0.0
+
+
+#: targets(nodes) -> (soft target rows, is_train flags), on the encoder's device
+TargetFunction = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+
+
+def finetune_encoder(encoder, tokens, nodes: torch.Tensor, head: torch.nn.Module, targets: TargetFunction, settings: EncoderSettings,
+                     log, stage: str, multilabel: bool, alpha: float = 0.0, extra: Iterable[torch.nn.Parameter] = (),
+                     after_step: Callable[[], None] | None = None) -> None:
+    """Train ``encoder.module()`` and ``head`` (and ``extra``) for ``settings.epochs`` passes
+    over ``nodes`` in shuffled batches; log the mean loss per epoch under ``stage``."""
+    model = encoder.module()
+    device = next(model.parameters()).device
+    head.to(device)
+    optimizer = torch.optim.AdamW([
+        {"params": list(model.parameters()), "lr": settings.lr},
+        {"params": [*head.parameters(), *extra], "lr": settings.head_lr},
+    ], weight_decay=settings.weight_decay)
+    model.train()
+    head.train()
+    try:
+        for _ in range(settings.epochs):
+            total, count = 0.0, 0
+            order = nodes[torch.randperm(len(nodes))]
+            for start in range(0, len(order), settings.batch_size):
+                batch = order[start : start + settings.batch_size]
+                optimizer.zero_grad()
+                target, is_train = targets(batch)
+                losses = soft_loss(head(encoder.embed(tokens.batch(batch))), target, multilabel)
+                loss = weighted_mean(losses, is_train, alpha)
+                loss.backward()
+                optimizer.step()
+                if after_step is not None:
+                    after_step()
+                total, count = total + loss.item() * len(batch), count + len(batch)
+            log.log(stage, loss=total / max(count, 1))
+    finally:
+        model.eval()
+        head.eval()
+
+
+def require_trainable(encoder, method: str) -> None:
+    if not all(hasattr(encoder, attribute) for attribute in ("module", "tokenize_task", "embed")):
+        raise TypeError(f"{method} fine-tunes the node encoder: use a trainable one (lm, plm), not {type(encoder).__name__}")

@@ -1,0 +1,48 @@
+"""Training of the ``finetuned`` baseline (see the package docstring)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import torch
+
+from harness_ne.encoder_stage import finetune_encoder, require_trainable
+from harness_ne.gnn_stage import StageLog, predictions, reseed, train_gnn
+from harness_ne.params import encoder_settings, gnn_settings
+from harness_ne.targets import gold_rows, is_multilabel
+
+VERSION = "1"
+
+
+class Finetuned:
+    def __init__(self, encoder_epochs, encoder_lr, head_lr, encoder_batch_size, **gnn):
+        self.gnn = gnn_settings(**gnn)
+        self.encoder_stage = encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size)
+
+    def run(self, task, encoder, backbone, context):
+        require_trainable(encoder, "finetuned")
+        context.track(*encoder.modules())
+        context.plan_epochs(self.encoder_stage.epochs + self.gnn.epochs)
+        log = StageLog(context)
+        key = {"dataset": task.identity, "encoder": context.cell.encoder.identity(), "stage": asdict(self.encoder_stage), "seed": context.seed, "version": VERSION}
+        trained = []
+        features = context.artifact("finetuned-encoder-features", key, lambda: trained.append(1) or self._encode_after_finetuning(task, encoder, log))
+        task = task.with_features(features)
+        reseed(context, "gnn-stage")  # the same draws whether the encoder stage ran or came from the cache
+        model = backbone(task.in_dim, task.num_outputs)
+        context.track(model)
+        result = train_gnn(task, model, self.gnn, log, "gnn", context.device)
+        return predictions(task, result, encoder_stage="trained" if trained else "cached")
+
+    def _encode_after_finetuning(self, task, encoder, log) -> torch.Tensor:
+        train = task.items["train"]
+        head = torch.nn.Linear(encoder.hidden_size, task.num_outputs)
+        gold = gold_rows(task)
+        row = torch.full((task.data.num_nodes,), -1, dtype=torch.long)
+        row[train] = torch.arange(len(train))
+
+        def targets(nodes):
+            return gold[row[nodes]].to(head.weight.device), torch.ones(len(nodes), dtype=torch.bool, device=head.weight.device)
+
+        finetune_encoder(encoder, encoder.tokenize_task(task), train, head, targets, self.encoder_stage, log, "encoder", is_multilabel(task))
+        return encoder.encode(task)

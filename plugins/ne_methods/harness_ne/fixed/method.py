@@ -1,0 +1,19 @@
+"""Training of the ``fixed`` baseline (see the package docstring)."""
+
+from __future__ import annotations
+
+from harness_ne.gnn_stage import StageLog, predictions, train_gnn
+from harness_ne.params import gnn_settings
+
+
+class Fixed:
+    def __init__(self, **params):
+        self.gnn = gnn_settings(**params)
+
+    def run(self, task, encoder, backbone, context):
+        task = context.encode(task, encoder)
+        context.plan_epochs(self.gnn.epochs)
+        model = backbone(task.in_dim, task.num_outputs)
+        context.track(model)
+        result = train_gnn(task, model, self.gnn, StageLog(context), "gnn", context.device)
+        return predictions(task, result)

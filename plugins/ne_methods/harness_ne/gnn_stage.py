@@ -1,0 +1,142 @@
+"""The GNN stage every NE method shares: train a backbone on fixed node features, score every
+epoch on validation, keep the best state.
+
+Targets are soft rows for any set of nodes (by default the gold labels of the training nodes);
+GLEM adds pseudo-labelled nodes with weight ``alpha``. Full batch by default; with ``batch_size``
+> 0, neighbour-sampled mini-batches of target nodes (``harness_supervised``'s sampler). Scoring and
+the logits of every node (which later stages read) use the full graph.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from dataclasses import dataclass, field
+
+import torch
+
+from harness_ne.targets import gold_rows, is_multilabel, soft_loss, weighted_mean
+
+
+@dataclass(frozen=True)
+class GNNSettings:
+    epochs: int = 200
+    lr: float = 0.01
+    weight_decay: float = 0.0
+    patience: int = 50
+    batch_size: int = 0
+    fanout: tuple = (10, 10)
+
+
+@dataclass
+class GNNResult:
+    model: torch.nn.Module
+    best_score: float
+    best_epoch: int
+    logits: torch.Tensor  # every node's output at the best epoch, on the CPU
+
+
+@dataclass
+class Targets:
+    """What the GNN is trained toward: ``rows[i]`` for node ``nodes[i]``; ``is_train`` marks gold
+    rows (the loss weighs the others by ``alpha``)."""
+
+    nodes: torch.Tensor
+    rows: torch.Tensor
+    is_train: torch.Tensor
+    alpha: float = 0.0
+
+    @classmethod
+    def gold(cls, task) -> "Targets":
+        nodes = task.items["train"]
+        return cls(nodes, gold_rows(task), torch.ones(len(nodes), dtype=torch.bool))
+
+
+@dataclass
+class StageLog:
+    """One training curve across stages: a running epoch number, metrics prefixed by stage."""
+
+    context: object
+    epoch: int = 0
+    stages: list = field(default_factory=list)
+
+    def log(self, stage: str, **metrics: float) -> None:
+        if stage not in self.stages:
+            self.stages.append(stage)
+        self.context.log_epoch(self.epoch, **{f"{stage}_{name}": value for name, value in metrics.items()})
+        self.epoch += 1
+
+
+def forward(model, data) -> torch.Tensor:
+    return model(data.x, data.edge_index, getattr(data, "edge_attr", None))
+
+
+def _batches(data, targets: Targets, settings: GNNSettings, device):
+    """(batch data, output rows to score, their targets, their is_train) per step."""
+    if not settings.batch_size:
+        yield data, targets.nodes.to(device), targets.rows.to(device), targets.is_train.to(device)
+        return
+    from harness_supervised.neighbor_sampler import neighbor_loader
+
+    position = torch.full((data.num_nodes,), -1, dtype=torch.long)
+    position[targets.nodes] = torch.arange(len(targets.nodes))
+    sampled = data.clone()
+    sampled.target_position = position.to(data.x.device)
+    for batch in neighbor_loader(sampled, list(settings.fanout), settings.batch_size, targets.nodes, shuffle=True):
+        seeds = batch.target_position[: batch.batch_size].cpu()
+        yield batch.to(device), torch.arange(batch.batch_size, device=device), targets.rows[seeds].to(device), targets.is_train[seeds].to(device)
+
+
+def _train_epoch(model, data, targets: Targets, settings, optimizer, multilabel, device) -> float:
+    total, count = 0.0, 0
+    for batch, rows, target, is_train in _batches(data, targets, settings, device):
+        optimizer.zero_grad()
+        losses = soft_loss(forward(model, batch)[rows], target, multilabel)
+        loss = weighted_mean(losses, is_train, targets.alpha)
+        loss.backward()
+        optimizer.step()
+        total, count = total + loss.item() * len(rows), count + len(rows)
+    return total / max(count, 1)
+
+
+def train_gnn(task, model, settings: GNNSettings, log: StageLog, stage: str, device="cpu", targets: Targets | None = None) -> GNNResult:
+    """Train ``model`` on ``task.data`` (whose ``x`` are the features of this stage)."""
+    targets = targets or Targets.gold(task)
+    multilabel = is_multilabel(task)
+    data = task.data.to(device)
+    model = model.to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    valid = task.items["valid"]
+    best, waited = None, 0
+    for epoch in range(settings.epochs):
+        model.train()
+        loss = _train_epoch(model, data, targets, settings, optimizer, multilabel, device)
+        model.eval()
+        with torch.no_grad():
+            logits = forward(model, data).cpu()
+        score = task.score("valid", logits[valid])
+        log.log(stage, loss=loss, valid=score)
+        if task.improved(score, None if best is None else best.best_score):
+            best, waited = GNNResult(model, score, epoch, logits), 0
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            waited += 1
+            if settings.patience and waited >= settings.patience:
+                break
+    model.load_state_dict(best_state)
+    return best
+
+
+def predictions(task, result: GNNResult, **extra):
+    """What the method returns: the best epoch's outputs for the validation and test nodes."""
+    from harness.task import Predictions
+
+    logits = result.logits
+    return Predictions(valid=logits[task.items["valid"]], test=logits[task.items["test"]], best_epoch=result.best_epoch, extra=extra)
+
+
+def reseed(context, stage: str) -> None:
+    """Seed torch from the cell's seed and ``stage``, so that what follows a cached stage draws
+    the same random numbers as when the stage ran."""
+    digest = hashlib.sha256(f"{context.seed}:{stage}".encode()).digest()
+    torch.manual_seed(int.from_bytes(digest[:8], "little"))

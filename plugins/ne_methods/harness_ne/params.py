@@ -1,0 +1,35 @@
+"""Parameter declarations the NE methods share (torch-free: read when plugins are listed).
+Defaults are small enough for the CPU grids; the official values are in each method's docs and
+in the paper-setting grids."""
+
+from harness import Param
+
+GNN_PARAMS = (
+    Param("epochs", "int", 200, "GNN stage: maximum epochs", minimum=1),
+    Param("lr", "float", 0.01, "GNN stage: Adam learning rate", minimum=0),
+    Param("weight_decay", "float", 5e-4, "GNN stage: Adam weight decay", minimum=0),
+    Param("patience", "int", 50, "GNN stage: stop after this many epochs without a better validation score; 0 never stops early", minimum=0),
+    Param("batch_size", "int", 0, "GNN stage: target nodes per neighbour-sampled mini-batch; 0 means full batch", minimum=0),
+    Param("fanout", "list", [10, 10], "GNN stage: neighbours sampled per layer with batch_size > 0; -1 keeps all"),
+)
+
+ENCODER_PARAMS = (
+    Param("encoder_epochs", "int", 1, "encoder stage: passes over the nodes", minimum=1),
+    Param("encoder_lr", "float", 2e-5, "encoder stage: AdamW learning rate of the encoder", minimum=0),
+    Param("head_lr", "float", 1e-3, "encoder stage: AdamW learning rate of the head (and of the method's own parameters)", minimum=0),
+    Param("encoder_batch_size", "int", 16, "encoder stage: nodes per step", minimum=1),
+)
+
+NODE_TASKS = frozenset({"node-classification", "node-multilabel"})
+
+
+def gnn_settings(epochs, lr, weight_decay, patience, batch_size, fanout):
+    from harness_ne.gnn_stage import GNNSettings
+
+    return GNNSettings(epochs=epochs, lr=lr, weight_decay=weight_decay, patience=patience, batch_size=batch_size, fanout=tuple(fanout))
+
+
+def encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size):
+    from harness_ne.encoder_stage import EncoderSettings
+
+    return EncoderSettings(epochs=encoder_epochs, lr=encoder_lr, head_lr=head_lr, batch_size=encoder_batch_size)

