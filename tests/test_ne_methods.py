@@ -1,5 +1,5 @@
-"""The node-encoder methods (``fixed``, ``finetuned``, ``ld``) on the synthetic text-attributed
-task with a tiny randomly initialised BERT (MiniLM's tokenizer, 2 layers of width 16): what the
+"""The node-encoder methods (``fixed``, ``finetuned``, ``joint``, ``giant``, ``glem``, ``ld``) on
+the synthetic text-attributed task with a tiny randomly initialised BERT (MiniLM's tokenizer, 2 layers of width 16): what the
 LD paper's algorithm must satisfy, no validation label in any loss, and the stage caches."""
 
 from __future__ import annotations
@@ -46,6 +46,14 @@ def _grid(tiny_bert, methods, backbones=("gcn",), dataset_params=None):
 
 
 FAST = {"epochs": 15, "patience": 0, "encoder_epochs": 1, "encoder_batch_size": 32, "encoder_lr": 1e-3}
+ALL_METHODS = [
+    {"name": "fixed", "params": {"epochs": 10}},
+    {"name": "finetuned", "params": {**FAST, "epochs": 10}},
+    {"name": "joint", "params": {"epochs": 2, "batch_size": 16, "fanout": [3, 3], "encoder_lr": 1e-3}},
+    {"name": "giant", "params": {"epochs": 10, "patience": 0, "epochs_per_level": 1, "encoder_batch_size": 32, "encoder_lr": 1e-3, "leaf_size": 30, "branching": 2}},
+    {"name": "glem", "params": {**FAST, "epochs": 10, "em_iterations": 1}},
+    {"name": "ld", "params": {**FAST, "epochs": 10}},
+]
 
 
 # -- the algorithm ---------------------------------------------------------------------------------
@@ -123,9 +131,9 @@ def test_no_validation_label_reaches_a_loss(tiny_bert, harness_run, tmp_path, mo
         return out
 
     monkeypatch.setattr(harness_ne.gnn_stage, "predictions", keep)
-    for module in ("fixed", "finetuned", "ld"):
-        monkeypatch.setattr(f"harness_ne.{module}.method.predictions", keep)
-    methods = [{"name": "fixed", "params": {"epochs": 10}}, {"name": "finetuned", "params": {**FAST, "epochs": 10}}, {"name": "ld", "params": {**FAST, "epochs": 10}}]
+    for method in ALL_METHODS:
+        monkeypatch.setattr(f"harness_ne.{method['name']}.method.predictions", keep)
+    methods = ALL_METHODS
     original_factory = harness_synthetic.datasets.text_classification
 
     def permuted(*args, **kwargs):
@@ -136,8 +144,9 @@ def test_no_validation_label_reaches_a_loss(tiny_bert, harness_run, tmp_path, mo
     harness_run(_grid(tiny_bert, methods), results_dir=str(tmp_path / "a"), cache_dir=str(tmp_path / "cache-a"))
     monkeypatch.setattr(harness_synthetic.datasets, "text_classification", permuted)
     harness_run(_grid(tiny_bert, methods), results_dir=str(tmp_path / "b"), cache_dir=str(tmp_path / "cache-b"))
-    assert len(kept) == 6
-    for first, second in zip(kept[:3], kept[3:]):
+    count = len(ALL_METHODS)
+    assert len(kept) == 2 * count
+    for first, second in zip(kept[:count], kept[count:]):
         assert torch.equal(first, second)
 
 
@@ -186,3 +195,39 @@ def test_methods_need_a_trainable_encoder_and_ld_a_backbone_without_propagation(
     summary, records = harness_run(grid)
     ran = sorted((r["cell"]["encoder"]["name"], r["cell"]["backbone"]["name"], r["cell"]["method"]["name"]) for r in records)
     assert ran == [("lm", "gcn", "finetuned"), ("lm", "gcn", "ld"), ("lm", "gin", "finetuned")]
+
+
+def test_glem_reports_the_step_best_on_validation(tiny_bert, harness_run):
+    _, (record,) = harness_run(_grid(tiny_bert, [{"name": "glem", "params": {**FAST, "em_iterations": 2, "order": "gnn-first"}}]))
+    steps = record["extra"]["steps"]
+    assert [s["step"] for s in steps] == ["lm-pretrain", "gnn-pretrain", "m-step-1", "e-step-1", "m-step-2", "e-step-2"]
+    assert [s["model"] for s in steps] == ["lm", "gnn", "gnn", "lm", "gnn", "lm"]
+    best = max(steps, key=lambda s: s["valid"])
+    assert record["extra"]["chosen"] == best["step"] and record["extra"]["chosen_model"] == best["model"]
+    assert record["valid"] == pytest.approx(best["valid"])  # the harness scores what the chosen step predicted
+
+
+class _NoLabels(dict):
+    def __getitem__(self, split):
+        raise AssertionError(f"GIANT read the {split} labels")
+
+
+def test_giant_pretraining_reads_no_label(tiny_bert, harness_registry):
+    from harness_encoders.lm import TextLM
+    from harness_ne.giant.method import GIANT
+
+    component = harness_registry.get("dataset", "synthetic-text")
+    view = component.load()(root=".", **{**component.defaults(), "num_nodes": 80}).method_view()
+    view.labels = _NoLabels()
+    method = GIANT(epochs_per_level=1, branching=2, leaf_size=20, max_degree=1000, encoder_lr=1e-3, head_lr=1e-3, encoder_batch_size=32,
+                   epochs=5, lr=0.01, weight_decay=0.0, patience=0, batch_size=0, fanout=[5])
+
+    class Log:
+        stages = []
+
+        def log(self, stage, **metrics):
+            self.stages.append(stage)
+
+    payload = method._pretrain_and_encode(view, TextLM(model=tiny_bert, max_length=16, device="cpu"), Log(), seed=0)
+    assert payload["features"].shape == (80, 16) and payload["clusters"][0] == 2 and payload["clusters"] == sorted(payload["clusters"])
+    assert Log.stages == [f"level{i}" for i in range(1, len(payload["clusters"]) + 1)]

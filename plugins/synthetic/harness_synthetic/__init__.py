@@ -47,8 +47,8 @@ def harness_datasets():
             "acc",
             (_SEED, Param("num_nodes", "int", 300, "number of nodes", minimum=20),
              Param("num_classes", "int", 4, "number of classes (topics)", choices=(2, 3, 4, 5, 6)),
-             Param("words", "int", 8, "words per text", minimum=1),
-             Param("topic_share", "float", 0.3, "probability that a word comes from the node's topic rather than the filler words", minimum=0)),
+             Param("words", "int", 6, "words per text", minimum=1),
+             Param("topic_share", "float", 0.12, "probability that a word comes from the node's topic rather than the filler words", minimum=0)),
             provides={"text"},
         ),
         _dataset(

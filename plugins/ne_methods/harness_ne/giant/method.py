@@ -1,0 +1,88 @@
+"""Training of GIANT (see the package docstring)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch_geometric.utils import coalesce, remove_self_loops, to_undirected
+
+from harness_ne.encoder_stage import finetune_encoder, require_trainable
+from harness_ne.giant.hierarchy import build_levels
+from harness_ne.gnn_stage import StageLog, predictions, reseed, train_gnn
+from harness_ne.params import encoder_settings, gnn_settings
+
+VERSION = "1"
+
+
+def neighbour_matrix(edge_index: torch.Tensor, num_nodes: int) -> sp.csr_matrix:
+    """The 0/1 adjacency of the undirected simple graph: row i marks i's neighbours, its labels."""
+    edges, _ = remove_self_loops(to_undirected(edge_index, num_nodes=num_nodes))
+    rows, cols = coalesce(edges, num_nodes=num_nodes).numpy()
+    return sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(num_nodes, num_nodes))
+
+
+def label_embeddings(texts, field: str, graph: sp.csr_matrix, seed: int, width: int = 256) -> torch.Tensor:
+    """PIFA over TF-IDF (word TF-IDF of text; character 3-grams of sequences), sparse, reduced to
+    ``width`` dimensions by a seeded truncated SVD where it is wider (so that k-means runs dense)."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    options = {"analyzer": "char", "ngram_range": (3, 3)} if field == "sequence" else {"max_features": 20000}
+    tfidf = TfidfVectorizer(**options).fit_transform(["" if text is None else str(text) for text in texts])
+    embedding = graph @ tfidf
+    if embedding.shape[1] > width:
+        embedding = TruncatedSVD(width, random_state=seed).fit_transform(embedding)
+    else:
+        embedding = embedding.toarray()
+    return torch.from_numpy(normalize(np.asarray(embedding, dtype=np.float32)))
+
+
+class GIANT:
+    def __init__(self, epochs_per_level, branching, leaf_size, max_degree, encoder_lr, head_lr, encoder_batch_size, **gnn):
+        self.gnn = gnn_settings(**gnn)
+        self.encoder_stage = encoder_settings(epochs_per_level, encoder_lr, head_lr, encoder_batch_size)
+        self.branching, self.leaf_size, self.max_degree = branching, leaf_size, max_degree
+
+    def run(self, task, encoder, backbone, context):
+        require_trainable(encoder, "giant")
+        context.track(*encoder.modules())
+        log = StageLog(context)
+        settings = {"stage": asdict(self.encoder_stage), "branching": self.branching, "leaf_size": self.leaf_size, "max_degree": self.max_degree}
+        key = {"dataset": task.identity, "encoder": context.cell.encoder.identity(), **settings, "seed": context.seed, "version": VERSION}
+        trained = []
+        payload = context.artifact("giant-encoder-features", key, lambda: trained.append(1) or self._pretrain_and_encode(task, encoder, log, context.seed))
+        task = task.with_features(payload["features"])
+        reseed(context, "gnn-stage")  # the same draws whether the encoder stage ran or came from the cache
+        model = backbone(task.in_dim, task.num_outputs)
+        context.track(model)
+        context.plan_epochs(self.gnn.epochs)
+        result = train_gnn(task, model, self.gnn, log, "gnn", context.device)
+        return predictions(task, result, encoder_stage="trained" if trained else "cached", hierarchy=payload["clusters"])
+
+    def _pretrain_and_encode(self, task, encoder, log, seed) -> dict:
+        n = task.data.num_nodes
+        adjacency = neighbour_matrix(task.data.edge_index, n)
+        degree = torch.from_numpy(np.asarray(adjacency.sum(axis=1)).ravel())
+        nodes = ((degree > 0) & (degree < self.max_degree)).nonzero().view(-1)
+        levels = build_levels(label_embeddings(task.raw[encoder.field], encoder.field, adjacency, seed), self.branching, self.leaf_size, seed)
+        tokens = encoder.tokenize_task(task)
+        for depth, clusters in enumerate(levels, start=1):
+            self._fit_level(encoder, tokens, nodes, adjacency, clusters, log, f"level{depth}")
+        return {"features": encoder.encode(task), "clusters": [int(level.max()) + 1 for level in levels]}
+
+    def _fit_level(self, encoder, tokens, nodes, adjacency, clusters, log, stage) -> None:
+        """Predict, for each node, the clusters of this level that hold its neighbours."""
+        k = int(clusters.max()) + 1
+        membership = sp.csr_matrix((np.ones(len(clusters), dtype=np.float32), (np.arange(len(clusters)), clusters.numpy())), shape=(len(clusters), k))
+        held = (adjacency @ membership).tocsr()
+        head = torch.nn.Linear(encoder.hidden_size, k)
+
+        def targets(batch):
+            rows = torch.from_numpy(held[batch.cpu().numpy()].toarray()).clamp(max=1).to(head.weight.device)
+            return rows, torch.ones(len(batch), dtype=torch.bool, device=head.weight.device)
+
+        finetune_encoder(encoder, tokens, nodes, head, targets, self.encoder_stage, log, stage, multilabel=True)

@@ -1,0 +1,67 @@
+"""Training of the ``joint`` baseline (see the package docstring)."""
+
+from __future__ import annotations
+
+import torch
+
+from harness_ne.encoder_stage import require_trainable
+from harness_ne.gnn_stage import GNNResult, StageLog, forward, predictions
+from harness_ne.targets import gold_rows, is_multilabel, soft_loss
+
+
+class Joint:
+    def __init__(self, epochs, encoder_lr, lr, weight_decay, batch_size, fanout):
+        self.epochs, self.encoder_lr, self.lr, self.weight_decay = epochs, encoder_lr, lr, weight_decay
+        self.batch_size, self.fanout = batch_size, list(fanout)
+
+    def run(self, task, encoder, backbone, context):
+        require_trainable(encoder, "joint")
+        lm = encoder.module()
+        device = next(lm.parameters()).device
+        model = backbone(encoder.hidden_size, task.num_outputs).to(device)
+        context.track(lm, model)
+        context.plan_epochs(self.epochs)
+        optimizer = torch.optim.AdamW([
+            {"params": list(lm.parameters()), "lr": self.encoder_lr},
+            {"params": list(model.parameters()), "lr": self.lr},
+        ], weight_decay=self.weight_decay)
+        tokens = encoder.tokenize_task(task)
+        log, best = StageLog(context), None
+        for epoch in range(self.epochs):
+            loss = self._train_epoch(task, encoder, tokens, model, optimizer, device)
+            logits = self._predict_all(task, encoder, model, device)
+            score = task.score("valid", logits[task.items["valid"]])
+            log.log("joint", loss=loss, valid=score)
+            if task.improved(score, None if best is None else best.best_score):
+                best = GNNResult(model, score, epoch, logits)
+        return predictions(task, best)
+
+    def _train_epoch(self, task, encoder, tokens, model, optimizer, device) -> float:
+        from harness_supervised.neighbor_sampler import neighbor_loader
+
+        multilabel = is_multilabel(task)
+        train = task.items["train"]
+        position = torch.full((task.data.num_nodes,), -1, dtype=torch.long)
+        position[train] = torch.arange(len(train))
+        gold = gold_rows(task)
+        graph = task.data.clone()
+        graph.target_position = position
+        encoder.module().train()
+        model.train()
+        total, count = 0.0, 0
+        for batch in neighbor_loader(graph, self.fanout, self.batch_size, train, shuffle=True):
+            optimizer.zero_grad()
+            features = encoder.embed(tokens.batch(batch.n_id))  # every node of the subgraph, with gradients
+            out = model(features, batch.edge_index.to(device), getattr(batch, "edge_attr", None))[: batch.batch_size]
+            target = gold[batch.target_position[: batch.batch_size]].to(device)
+            loss = soft_loss(out, target, multilabel).mean()
+            loss.backward()
+            optimizer.step()
+            total, count = total + loss.item() * batch.batch_size, count + batch.batch_size
+        return total / max(count, 1)
+
+    @torch.no_grad()
+    def _predict_all(self, task, encoder, model, device) -> torch.Tensor:
+        model.eval()
+        features = encoder.encode(task).to(device)
+        return forward(model, task.with_features(features).data.to(device)).cpu()
