@@ -1,5 +1,8 @@
-"""``harness plot``: PNG learning curves (validation metric per epoch, mean over seeds) and a
-leaderboard chart (test mean with standard deviation) per dataset."""
+"""``harness plot``: PNG learning curves (validation metric per epoch, mean over seeds), a
+leaderboard chart (test mean with standard deviation) per dataset, and the traces methods keep
+in their records: ``extra["traces"][name]`` is a list of vectors, one per training step (Label
+Deconvolution's gamma, one weight per hop), drawn as one line per component, mean over seeds,
+one figure per configuration."""
 
 from __future__ import annotations
 
@@ -17,16 +20,12 @@ def _pyplot():
 
 
 def plot_curves(dataset: str, records: list[dict], out_dir: Path) -> Path | None:
-    from harness.leaderboard import config_id, method_name
-
     # one series per configuration without the seed (as a leaderboard row), not per display name
     series: dict[tuple[str, str], list[list[float]]] = defaultdict(list)
     for record in records:
         values = [point["valid"] for point in record.get("curve", []) if "valid" in point]
         if values:
-            labels = {axis: record["cell"][axis].get("label") for axis in ("dataset", "encoder", "backbone", "method")}
-            entry = {axis: record["config"][axis] for axis in ("dataset", "encoder", "backbone", "method")}
-            series[(method_name(record["config"], labels), config_id(entry))].append(values)
+            series[_series_key(record)].append(values)
     if not series:
         return None
     shared = {name for name, _ in series if sum(other == name for other, _ in series) > 1}
@@ -76,6 +75,42 @@ def plot_leaderboard(dataset: str, metric: str, higher_is_better: bool, rows, ou
     return path
 
 
+def _series_key(record) -> tuple[str, str]:
+    from harness.leaderboard import config_id, method_name
+
+    labels = {axis: record["cell"][axis].get("label") for axis in ("dataset", "encoder", "backbone", "method")}
+    entry = {axis: record["config"][axis] for axis in ("dataset", "encoder", "backbone", "method")}
+    return method_name(record["config"], labels), config_id(entry)
+
+
+def plot_traces(dataset: str, records: list[dict], out_dir: Path) -> list[Path]:
+    """One figure per (trace, configuration): each component of the traced vector over steps."""
+    runs: dict[tuple[str, str, str], list[list[list[float]]]] = defaultdict(list)
+    for record in records:
+        for trace, steps in (record.get("extra") or {}).get("traces", {}).items():
+            if steps:
+                runs[(trace, *_series_key(record))].append(steps)
+    written = []
+    plt = _pyplot() if runs else None
+    for (trace, name, config), seeds in sorted(runs.items()):
+        length = min(len(steps) for steps in seeds)
+        width = len(seeds[0][0])
+        figure, axes = plt.subplots(figsize=(7, 4.5))
+        for k in range(width):
+            mean = [sum(steps[i][k] for steps in seeds) / len(seeds) for i in range(length)]
+            axes.plot(range(length), mean, label=f"{trace}[{k}]")
+        axes.set_xlabel("step")
+        axes.set_ylabel(trace)
+        axes.set_title(f"{dataset}: {trace} of {name} (n={len(seeds)})")
+        axes.legend(fontsize="small", ncol=2)
+        path = out_dir / f"{dataset}-{trace}-{config}.png"
+        figure.tight_layout()
+        figure.savefig(path, dpi=120)
+        plt.close(figure)
+        written.append(path)
+    return written
+
+
 def plot_all(records: list[dict], tables: dict, out_dir: str | Path, datasets=None) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -90,4 +125,5 @@ def plot_all(records: list[dict], tables: dict, out_dir: str | Path, datasets=No
         for path in (plot_curves(dataset, by_dataset.get(dataset, []), out_dir), plot_leaderboard(dataset, metric, higher, rows, out_dir)):
             if path is not None:
                 written.append(path)
+        written += plot_traces(dataset, by_dataset.get(dataset, []), out_dir)
     return written

@@ -154,3 +154,22 @@ def test_curves_are_per_configuration(tmp_path, figures):
     narrow_line = lines[f"supervised + gcn [config {config_id(entry(narrow[0]))}] (n=2)"]
     assert [round(v, 6) for v in narrow_line] == [0.55, 0.56, 0.57, 0.58]  # mean of the two seeds per epoch
     assert len(lines[f"supervised + gcn [config {config_id(entry(wide[0]))}] (n=2)"]) == 3  # shortest run
+
+
+def test_traces_are_drawn_per_component_as_the_mean_over_seeds(tmp_path, figures):
+    """Label Deconvolution keeps gamma after every step in extra.traces; one line per hop."""
+    import harness.plot as plot_module
+
+    records = []
+    for seed, shift in ((0, 0.0), (1, 0.2)):
+        record = make_record(dataset="cora", method="ld", seed=seed)
+        record["extra"] = {"traces": {"gamma": [[0.5 - shift, 0.5 + shift], [0.4, 0.6], [0.2 - shift, 0.8 + shift]]}}
+        records.append(record)
+    records.append(make_record(dataset="cora", seed=0))  # no trace: no figure
+    (path,) = plot_module.plot_traces("cora", records, tmp_path)
+    assert is_png(path) and path.name.startswith("cora-gamma-")
+    (figure, axes), = figures
+    lines = axes.get_lines()
+    assert [line.get_label() for line in lines] == ["gamma[0]", "gamma[1]"]
+    assert list(lines[0].get_ydata()) == pytest.approx([0.4, 0.4, 0.1])
+    assert list(lines[1].get_ydata()) == pytest.approx([0.6, 0.6, 0.9])

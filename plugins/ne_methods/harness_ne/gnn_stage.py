@@ -54,7 +54,9 @@ class Targets:
 
 @dataclass
 class StageLog:
-    """One training curve across stages: a running epoch number, metrics prefixed by stage."""
+    """One training curve across stages: a running epoch number, metrics prefixed by stage, and
+    every validation score also as plain ``valid`` (the learning curve ``harness plot`` draws
+    then runs through all stages)."""
 
     context: object
     epoch: int = 0
@@ -63,7 +65,10 @@ class StageLog:
     def log(self, stage: str, **metrics: float) -> None:
         if stage not in self.stages:
             self.stages.append(stage)
-        self.context.log_epoch(self.epoch, **{f"{stage}_{name}": value for name, value in metrics.items()})
+        named = {f"{stage}_{name}": value for name, value in metrics.items()}
+        if "valid" in metrics:
+            named["valid"] = metrics["valid"]
+        self.context.log_epoch(self.epoch, **named)
         self.epoch += 1
 
 

@@ -22,8 +22,8 @@ Stages, as the official code runs them (:mod:`.method`):
    ``forward_without_propagation``; target ``lam * Y(gamma) + (1 - lam) * Y_hat``; loss
    ``alpha * mean over non-training nodes + (1 - alpha) * mean over training nodes`` (soft
    cross-entropy or BCE); w is learned through the target in the same loss, the head's weights
-   with the encoder. gamma after every step is kept in the record (``extra.gamma``;
-   ``harness plot --gamma``).
+   with the encoder. gamma after every step is kept in the record (``extra.gamma`` per round,
+   and ``extra.traces.gamma`` over all steps, which ``harness plot`` draws).
 5. Re-encode every node with the fine-tuned encoder; 6. GNN stage again, warm-started from the
    head's weights. Steps 2-6 repeat ``rounds`` times (the products/SAGN script runs two).
 

@@ -74,7 +74,8 @@ class LabelDeconvolution:
             features = fixed.with_features(encoder.encode(task))
             result = train_gnn(features, model, self.gnn, log, f"gnn{round_}", context.device)
             scores.append(result.best_score)
-        return predictions(task, result, gamma=gamma, hops=hops, stage_valid=scores)
+        steps = [vector for round_ in gamma for vector in round_]
+        return predictions(task, result, gamma=gamma, hops=hops, stage_valid=scores, traces={"gamma": steps})
 
     def _stage_zero(self, task, model, context, log) -> GNNResult:
         """GNN stage 0, cached per dataset, encoder, backbone, GNN settings and seed."""
