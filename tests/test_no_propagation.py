@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from harness_pyg_backbones.sign import sign
 from harness_pyg_backbones.stack import gat, gcn, gin, mlp, sage
 
 COMMON = dict(num_layers=3, hidden=8, dropout=0.0, activation="elu", norm="layer", residual=True)
@@ -31,7 +32,9 @@ def _self_loops():
     lambda: sage(IN, OUT, "node-classification", aggregation="max", **COMMON),
     lambda: gat(IN, OUT, "node-classification", heads=3, out_heads=2, attention_dropout=0.0, **COMMON),
     lambda: mlp(IN, OUT, "node-classification", **COMMON),
-], ids=["gcn", "sage-mean", "sage-max", "gat", "mlp"])
+    lambda: sign(IN, OUT, "node-classification", hops=3, operator="mean", **COMMON),
+    lambda: sign(IN, OUT, "node-classification", hops=2, operator="sym", **COMMON),
+], ids=["gcn", "sage-mean", "sage-max", "gat", "mlp", "sign-mean", "sign-sym"])
 def test_equals_the_forward_where_each_node_is_its_only_neighbour(make):
     torch.manual_seed(0)
     model = make().eval()
@@ -73,9 +76,26 @@ def test_hops_and_layers_without_such_a_forward():
 
 def test_every_backbone_declaring_the_capability_honours_it(harness_registry):
     declared = sorted(name for name, c in harness_registry.components["backbone"].items() if "no-propagation" in c.capabilities)
-    assert {"gcn", "sage", "gat", "mlp"} <= set(declared)
+    assert {"gcn", "sage", "gat", "mlp", "sign"} <= set(declared)
     for name in declared:
         component = harness_registry.get("backbone", name)
         model = component.load()(IN, OUT, "node-classification", **component.defaults())
         assert isinstance(model.hops, int) and model.has_forward_without_propagation, name
         assert model.eval().forward_without_propagation(torch.randn(N, IN)).shape == (N, OUT)
+
+
+def test_sign_propagates_with_the_operator_it_names():
+    from harness_pyg_backbones.sign import propagate, propagation_weights
+
+    x, edges = _inputs()
+    operator_edges, weights = propagation_weights(edges, N, "mean")
+    dense = torch.zeros(N, N)
+    dense[operator_edges[1], operator_edges[0]] = weights
+    assert torch.allclose(dense.sum(1), torch.ones(N))  # rows of the mean operator sum to 1
+    assert torch.allclose(propagate(x, operator_edges, weights), dense @ x, atol=1e-6)
+    sym_edges, sym = propagation_weights(edges, N, "sym")
+    dense_sym = torch.zeros(N, N)
+    dense_sym[sym_edges[1], sym_edges[0]] = sym
+    adjacency = (dense > 0).float()
+    degree = adjacency.sum(1)
+    assert torch.allclose(dense_sym, adjacency / torch.sqrt(degree.unsqueeze(1) * degree.unsqueeze(0)), atol=1e-6)

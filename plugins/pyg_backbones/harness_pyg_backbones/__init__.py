@@ -1,9 +1,10 @@
-"""GNN backbones from PyTorch Geometric layers: GCN, GraphSAGE, GAT, GIN and an MLP.
+"""GNN backbones from PyTorch Geometric layers: GCN, GraphSAGE, GAT, GIN, an MLP, and the
+decoupled SIGN (:mod:`.sign`).
 
 Each is a stack of PyG layers with the knobs users expect (layers, hidden width, dropout,
 activation, normalisation, residual connections); :mod:`.stack` holds the one stack they share.
 A backbone maps node features to one row per node; methods add pooling and heads. GCN,
-GraphSAGE, GAT and the MLP have the capability ``no-propagation``: they expose ``hops`` and
+GraphSAGE, GAT, the MLP and SIGN have the capability ``no-propagation``: they expose ``hops`` and
 ``forward_without_propagation(x)`` (:mod:`.no_propagation`), which Label Deconvolution needs.
 """
 
@@ -19,11 +20,11 @@ _COMMON = (
 )
 
 
-def _backbone(name, doc, extra=(), capabilities=()):
+def _backbone(name, doc, extra=(), capabilities=(), module="stack"):
     return Component(
         kind="backbone",
         name=name,
-        factory=f"harness_pyg_backbones.stack:{name}",
+        factory=f"harness_pyg_backbones.{module}:{name}",
         doc=doc,
         params=_COMMON + tuple(extra),
         version="1",
@@ -50,4 +51,8 @@ def harness_backbones():
                   [Param("train_eps", "bool", False, "learn the self-loop weight epsilon")]),
         _backbone("mlp", "Multi-layer perceptron on node features alone (ignores the graph).",
                   capabilities={"no-propagation"}),
+        _backbone("sign", "SIGN (Frasca et al., 2020): parameter-free propagation [X, PX, ..., P^K X], one linear map per hop, an MLP on their concatenation (num_layers counts the MLP's layers).",
+                  [Param("hops", "int", 3, "K, the number of propagations", minimum=0),
+                   Param("operator", "str", "sym", "P: GCN's symmetric normalisation or the mean over in-neighbours and self", choices=("sym", "mean"))],
+                  capabilities={"no-propagation"}, module="sign"),
     ]

@@ -1,0 +1,71 @@
+"""``sign``: a decoupled propagate-then-transform backbone in the SIGN / GAMLP family (Frasca,
+Rossi, Eynard, Chamberlain, Bronstein and Monti, "SIGN: Scalable Inception Graph Neural
+Networks", 2020; github.com/twitter-research/sign).
+
+Features are propagated ``hops`` times by a fixed operator without parameters (mean
+aggregation over in-neighbours and self, or GCN's symmetric normalisation), each of the
+``hops + 1`` versions ``[X, PX, ..., P^K X]`` gets its own linear map (the "inception" layer),
+and the concatenation goes through an MLP. Because the only graph operation is the parameter-free
+propagation, the forward without propagation (Label Deconvolution's encoder head) is the same
+network with every hop fed X itself. What differs from SIGN's code: the propagated features are
+recomputed in every forward pass instead of precomputed once (so mini-batches of sampled
+subgraphs work too); GAMLP's hop attention is not implemented.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch_geometric.utils import add_remaining_self_loops, coalesce
+
+from harness_pyg_backbones.stack import LayerStack
+
+OPERATORS = ("mean", "sym")
+
+
+def propagation_weights(edge_index: torch.Tensor, num_nodes: int, operator: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Edges (with one self-loop per node, repeats merged) and their weights in P."""
+    edges, _ = add_remaining_self_loops(edge_index, num_nodes=num_nodes)
+    edges = coalesce(edges, num_nodes=num_nodes)
+    source, target = edges
+    degree = torch.bincount(target, minlength=num_nodes).to(torch.float32)
+    if operator == "mean":
+        return edges, 1.0 / degree[target]
+    inverse_root = degree.pow(-0.5)
+    return edges, inverse_root[source] * inverse_root[target]
+
+
+def propagate(h: torch.Tensor, edges: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    source, target = edges
+    return torch.zeros_like(h).index_add_(0, target, h[source] * weights.unsqueeze(1).to(h.dtype))
+
+
+class SIGN(nn.Module):
+    def __init__(self, in_dim, out_dim, hops, operator, num_layers, hidden, dropout, activation, norm, residual):
+        super().__init__()
+        if operator not in OPERATORS:
+            raise ValueError(f"operator must be one of {OPERATORS}, got {operator!r}")
+        self.hops, self.operator, self.dropout = hops, operator, dropout
+        self.inception = nn.ModuleList(nn.Linear(in_dim, hidden) for _ in range(hops + 1))
+        self.head = LayerStack((hops + 1) * hidden, out_dim, num_layers, hidden, dropout, activation, norm, residual,
+                               make_layer=lambda i, o, last: (nn.Linear(i, o), o), propagates=False)
+        self.activation = self.head.activation
+        self.has_forward_without_propagation = True
+
+    def _combine(self, versions) -> torch.Tensor:
+        mapped = [layer(nn.functional.dropout(h, self.dropout, self.training)) for layer, h in zip(self.inception, versions)]
+        return self.head(self.activation(torch.cat(mapped, dim=1)))
+
+    def forward(self, x, edge_index=None, edge_attr=None):
+        edges, weights = propagation_weights(edge_index, x.size(0), self.operator)
+        versions = [x]
+        for _ in range(self.hops):
+            versions.append(propagate(versions[-1], edges, weights))
+        return self._combine(versions)
+
+    def forward_without_propagation(self, x):
+        return self._combine([x] * (self.hops + 1))
+
+
+def sign(in_dim, out_dim, task_type, hops=3, operator="sym", **common):
+    return SIGN(in_dim, out_dim, hops, operator, **common)
