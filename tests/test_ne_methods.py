@@ -219,7 +219,7 @@ def test_giant_pretraining_reads_no_label(tiny_bert, harness_registry):
     component = harness_registry.get("dataset", "synthetic-text")
     view = component.load()(root=".", **{**component.defaults(), "num_nodes": 80}).method_view()
     view.labels = _NoLabels()
-    method = GIANT(epochs_per_level=1, branching=2, leaf_size=20, max_degree=1000, encoder_lr=1e-3, head_lr=1e-3, encoder_batch_size=32,
+    method = GIANT(epochs_per_level=1, branching=2, leaf_size=20, max_degree=1000, encoder_lr=1e-3, head_lr=1e-3, encoder_batch_size=32, trainable_layers=0,
                    epochs=5, lr=0.01, weight_decay=0.0, patience=0, batch_size=0, fanout=[5])
 
     class Log:
@@ -231,3 +231,20 @@ def test_giant_pretraining_reads_no_label(tiny_bert, harness_registry):
     payload = method._pretrain_and_encode(view, TextLM(model=tiny_bert, max_length=16, device="cpu"), Log(), seed=0)
     assert payload["features"].shape == (80, 16) and payload["clusters"][0] == 2 and payload["clusters"] == sorted(payload["clusters"])
     assert Log.stages == [f"level{i}" for i in range(1, len(payload["clusters"]) + 1)]
+
+
+def test_trainable_layers_freeze_all_but_the_top_blocks(tiny_bert):
+    from harness_encoders.lm import TextLM
+    from harness_ne.trainable_layers import top_layers
+
+    model = TextLM(model=tiny_bert, device="cpu").module()
+    with top_layers(model, 1):
+        trainable = {name.split(".")[0] + ("." + name.split(".")[2] if name.startswith("encoder.layer") else "") for name, p in model.named_parameters() if p.requires_grad}
+        assert trainable == {"encoder.1"}
+        batch = TextLM(model=tiny_bert, device="cpu").tokenize(["a protein binds", "the market"])
+        out = model(**batch.batch([0, 1])).last_hidden_state.sum()
+        out.backward()
+        assert model.embeddings.word_embeddings.weight.grad is None and model.encoder.layer[1].output.dense.weight.grad is not None
+    assert all(p.requires_grad for p in model.parameters())  # restored
+    with pytest.raises(ValueError, match="encoder.layer"), top_layers(torch.nn.Linear(2, 2), 1):
+        pass

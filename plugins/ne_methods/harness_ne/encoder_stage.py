@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 import torch
 
 from harness_ne.targets import soft_loss, weighted_mean
+from harness_ne.trainable_layers import top_layers
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class EncoderSettings:
     head_lr: float = 1e-3
     batch_size: int = 16
     weight_decay: float = 0.0
+    trainable_layers: int = 0  # 0: every layer; k: only the top k transformer blocks
 
 
 #: targets(nodes) -> (soft target rows, is_train flags), on the encoder's device
@@ -39,10 +41,16 @@ def finetune_encoder(encoder, tokens, nodes: torch.Tensor, head: torch.nn.Module
     model = encoder.module()
     device = next(model.parameters()).device
     head.to(device)
-    optimizer = torch.optim.AdamW([
-        {"params": list(model.parameters()), "lr": settings.lr},
-        {"params": [*head.parameters(), *extra], "lr": settings.head_lr},
-    ], weight_decay=settings.weight_decay)
+    with top_layers(model, settings.trainable_layers):
+        optimizer = torch.optim.AdamW([
+            {"params": [p for p in model.parameters() if p.requires_grad], "lr": settings.lr},
+            {"params": [*head.parameters(), *extra], "lr": settings.head_lr},
+        ], weight_decay=settings.weight_decay)
+        _train(encoder, tokens, nodes, head, targets, settings, optimizer, log, stage, multilabel, alpha, after_step)
+
+
+def _train(encoder, tokens, nodes, head, targets, settings, optimizer, log, stage, multilabel, alpha, after_step) -> None:
+    model = encoder.module()
     model.train()
     head.train()
     try:

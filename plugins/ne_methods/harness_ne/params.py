@@ -18,6 +18,7 @@ ENCODER_PARAMS = (
     Param("encoder_lr", "float", 2e-5, "encoder stage: AdamW learning rate of the encoder", minimum=0),
     Param("head_lr", "float", 1e-3, "encoder stage: AdamW learning rate of the head (and of the method's own parameters)", minimum=0),
     Param("encoder_batch_size", "int", 16, "encoder stage: nodes per step", minimum=1),
+    Param("trainable_layers", "int", 0, "encoder stage: fine-tune only the top k transformer blocks (0: all, as the papers do; a CPU-budget switch)", minimum=0),
 )
 
 NODE_TASKS = frozenset({"node-classification", "node-multilabel"})
@@ -29,7 +30,7 @@ def gnn_settings(epochs, lr, weight_decay, patience, batch_size, fanout):
     return GNNSettings(epochs=epochs, lr=lr, weight_decay=weight_decay, patience=patience, batch_size=batch_size, fanout=tuple(fanout))
 
 
-def encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size):
+def encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers):
     from harness_ne.encoder_stage import EncoderSettings
 
-    return EncoderSettings(epochs=encoder_epochs, lr=encoder_lr, head_lr=head_lr, batch_size=encoder_batch_size)
+    return EncoderSettings(epochs=encoder_epochs, lr=encoder_lr, head_lr=head_lr, batch_size=encoder_batch_size, trainable_layers=trainable_layers)

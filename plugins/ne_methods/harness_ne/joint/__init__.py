@@ -23,6 +23,7 @@ PARAMS = (
     Param("weight_decay", "float", 0.0, "AdamW weight decay", minimum=0),
     Param("batch_size", "int", 8, "training nodes per step (their sampled neighbourhoods are encoded too)", minimum=1),
     Param("fanout", "list", [5, 5], "neighbours sampled per layer; -1 keeps all"),
+    Param("trainable_layers", "int", 0, "fine-tune only the top k transformer blocks of the encoder (0: all; a CPU-budget switch)", minimum=0),
 )
 
 

@@ -7,12 +7,13 @@ import torch
 from harness_ne.encoder_stage import require_trainable
 from harness_ne.gnn_stage import GNNResult, StageLog, forward, predictions
 from harness_ne.targets import gold_rows, is_multilabel, soft_loss
+from harness_ne.trainable_layers import top_layers
 
 
 class Joint:
-    def __init__(self, epochs, encoder_lr, lr, weight_decay, batch_size, fanout):
+    def __init__(self, epochs, encoder_lr, lr, weight_decay, batch_size, fanout, trainable_layers):
         self.epochs, self.encoder_lr, self.lr, self.weight_decay = epochs, encoder_lr, lr, weight_decay
-        self.batch_size, self.fanout = batch_size, list(fanout)
+        self.batch_size, self.fanout, self.trainable_layers = batch_size, list(fanout), trainable_layers
 
     def run(self, task, encoder, backbone, context):
         require_trainable(encoder, "joint")
@@ -27,13 +28,14 @@ class Joint:
         ], weight_decay=self.weight_decay)
         tokens = encoder.tokenize_task(task)
         log, best = StageLog(context), None
-        for epoch in range(self.epochs):
-            loss = self._train_epoch(task, encoder, tokens, model, optimizer, device)
-            logits = self._predict_all(task, encoder, model, device)
-            score = task.score("valid", logits[task.items["valid"]])
-            log.log("joint", loss=loss, valid=score)
-            if task.improved(score, None if best is None else best.best_score):
-                best = GNNResult(model, score, epoch, logits)
+        with top_layers(lm, self.trainable_layers):
+            for epoch in range(self.epochs):
+                loss = self._train_epoch(task, encoder, tokens, model, optimizer, device)
+                logits = self._predict_all(task, encoder, model, device)
+                score = task.score("valid", logits[task.items["valid"]])
+                log.log("joint", loss=loss, valid=score)
+                if task.improved(score, None if best is None else best.best_score):
+                    best = GNNResult(model, score, epoch, logits)
         return predictions(task, best)
 
     def _train_epoch(self, task, encoder, tokens, model, optimizer, device) -> float:
