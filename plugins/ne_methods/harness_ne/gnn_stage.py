@@ -9,8 +9,10 @@ the logits of every node (which later stages read) use the full graph.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
+import time
 from dataclasses import dataclass, field
 
 import torch
@@ -61,6 +63,15 @@ class StageLog:
     context: object
     epoch: int = 0
     stages: list = field(default_factory=list)
+    seconds: dict = field(default_factory=dict)  # wall time per part (encoder, gnn, ...)
+
+    @contextlib.contextmanager
+    def timed(self, part: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[part] = self.seconds.get(part, 0.0) + time.perf_counter() - start
 
     def log(self, stage: str, **metrics: float) -> None:
         if stage not in self.stages:

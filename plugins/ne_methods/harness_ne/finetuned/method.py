@@ -26,13 +26,15 @@ class Finetuned:
         log = StageLog(context)
         key = {"dataset": task.identity, "encoder": context.cell.encoder.identity(), "stage": asdict(self.encoder_stage), "seed": context.seed, "version": VERSION}
         trained = []
-        features = context.artifact("finetuned-encoder-features", key, lambda: trained.append(1) or self._encode_after_finetuning(task, encoder, log))
+        with log.timed("encoder"):
+            features = context.artifact("finetuned-encoder-features", key, lambda: trained.append(1) or self._encode_after_finetuning(task, encoder, log))
         task = task.with_features(features)
         reseed(context, "gnn-stage")  # the same draws whether the encoder stage ran or came from the cache
         model = backbone(task.in_dim, task.num_outputs)
         context.track(model)
-        result = train_gnn(task, model, self.gnn, log, "gnn", context.device)
-        return predictions(task, result, encoder_stage="trained" if trained else "cached")
+        with log.timed("gnn"):
+            result = train_gnn(task, model, self.gnn, log, "gnn", context.device)
+        return predictions(task, result, encoder_stage="trained" if trained else "cached", seconds=log.seconds)
 
     def _encode_after_finetuning(self, task, encoder, log) -> torch.Tensor:
         train = task.items["train"]

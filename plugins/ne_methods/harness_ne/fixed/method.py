@@ -11,9 +11,12 @@ class Fixed:
         self.gnn = gnn_settings(**params)
 
     def run(self, task, encoder, backbone, context):
-        task = context.encode(task, encoder)
+        log = StageLog(context)
+        with log.timed("encoder"):
+            task = context.encode(task, encoder)
         context.plan_epochs(self.gnn.epochs)
         model = backbone(task.in_dim, task.num_outputs)
         context.track(model)
-        result = train_gnn(task, model, self.gnn, StageLog(context), "gnn", context.device)
-        return predictions(task, result)
+        with log.timed("gnn"):
+            result = train_gnn(task, model, self.gnn, log, "gnn", context.device)
+        return predictions(task, result, seconds=log.seconds)

@@ -54,14 +54,16 @@ class GIANT:
         settings = {"stage": asdict(self.encoder_stage), "branching": self.branching, "leaf_size": self.leaf_size, "max_degree": self.max_degree}
         key = {"dataset": task.identity, "encoder": context.cell.encoder.identity(), **settings, "seed": context.seed, "version": VERSION}
         trained = []
-        payload = context.artifact("giant-encoder-features", key, lambda: trained.append(1) or self._pretrain_and_encode(task, encoder, log, context.seed))
+        with log.timed("encoder"):
+            payload = context.artifact("giant-encoder-features", key, lambda: trained.append(1) or self._pretrain_and_encode(task, encoder, log, context.seed))
         task = task.with_features(payload["features"])
         reseed(context, "gnn-stage")  # the same draws whether the encoder stage ran or came from the cache
         model = backbone(task.in_dim, task.num_outputs)
         context.track(model)
         context.plan_epochs(self.gnn.epochs)
-        result = train_gnn(task, model, self.gnn, log, "gnn", context.device)
-        return predictions(task, result, encoder_stage="trained" if trained else "cached", hierarchy=payload["clusters"])
+        with log.timed("gnn"):
+            result = train_gnn(task, model, self.gnn, log, "gnn", context.device)
+        return predictions(task, result, encoder_stage="trained" if trained else "cached", hierarchy=payload["clusters"], seconds=log.seconds)
 
     def _pretrain_and_encode(self, task, encoder, log, seed) -> dict:
         n = task.data.num_nodes

@@ -48,7 +48,7 @@ class GLEM:
                     gnn_step = self._gnn_step(f"m-step-{iteration}", lm_step, pseudo=lm_step.result.logits)
                     history.append(gnn_step)
         best = max(history, key=lambda step: step.result.best_score if task.higher_is_better else -step.result.best_score)
-        return predictions(task, best.result, chosen=best.name, chosen_model=best.model,
+        return predictions(task, best.result, chosen=best.name, chosen_model=best.model, seconds=self.log.seconds,
                            steps=[{"step": step.name, "model": step.model, "valid": step.result.best_score} for step in history])
 
     # -- steps ---------------------------------------------------------------------------------
@@ -87,9 +87,10 @@ class GLEM:
             index = row[nodes.cpu()]
             return targets.rows[index].to(device), targets.is_train[index].to(device)
 
-        finetune_encoder(self.encoder, self.tokens, targets.nodes, self.head, lookup, self.encoder_stage, self.log, name,
-                         is_multilabel(self.task), alpha=targets.alpha)
-        self.embeddings = self.encoder.encode(self.task)
+        with self.log.timed("encoder"):
+            finetune_encoder(self.encoder, self.tokens, targets.nodes, self.head, lookup, self.encoder_stage, self.log, name,
+                             is_multilabel(self.task), alpha=targets.alpha)
+            self.embeddings = self.encoder.encode(self.task)
         with torch.no_grad():
             logits = self.head.cpu()(self.embeddings)
         score = self.task.score("valid", logits[self.task.items["valid"]])
@@ -102,5 +103,6 @@ class GLEM:
         model = self.backbone(task.in_dim, task.num_outputs)
         if name == "gnn-pretrain":  # one GNN's parameters count: each M-step trains a fresh one
             self.context.track(model)
-        result = train_gnn(task, model, self.gnn, self.log, name, self.context.device, targets=self._targets(pseudo, *self.gnn_pseudo))
+        with self.log.timed("gnn"):
+            result = train_gnn(task, model, self.gnn, self.log, name, self.context.device, targets=self._targets(pseudo, *self.gnn_pseudo))
         return Step(name, "gnn", result)

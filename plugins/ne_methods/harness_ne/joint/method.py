@@ -30,13 +30,15 @@ class Joint:
         log, best = StageLog(context), None
         with top_layers(lm, self.trainable_layers):
             for epoch in range(self.epochs):
-                loss = self._train_epoch(task, encoder, tokens, model, optimizer, device)
-                logits = self._predict_all(task, encoder, model, device)
+                with log.timed("joint"):  # encoder and GNN in the same steps: not separable
+                    loss = self._train_epoch(task, encoder, tokens, model, optimizer, device)
+                with log.timed("encoder"):
+                    logits = self._predict_all(task, encoder, model, device)
                 score = task.score("valid", logits[task.items["valid"]])
                 log.log("joint", loss=loss, valid=score)
                 if task.improved(score, None if best is None else best.best_score):
                     best = GNNResult(model, score, epoch, logits)
-        return predictions(task, best)
+        return predictions(task, best, seconds=log.seconds)
 
     def _train_epoch(self, task, encoder, tokens, model, optimizer, device) -> float:
         from harness_supervised.neighbor_sampler import neighbor_loader

@@ -55,27 +55,31 @@ class LabelDeconvolution:
 
     def run(self, task, encoder, backbone, context):
         require_trainable(encoder, "ld")
-        fixed = context.encode(task, encoder)
+        log = StageLog(context)
+        with log.timed("encoder"):
+            fixed = context.encode(task, encoder)
+            tokens = encoder.tokenize_task(task)
         model = backbone(fixed.in_dim, task.num_outputs)
         if not getattr(model, "has_forward_without_propagation", False):
             raise TypeError(f"ld needs a backbone with forward_without_propagation (GCN, GraphSAGE, GAT, MLP), not {type(model).__name__}")
         context.track(model)
         context.plan_epochs(self.gnn.epochs * (self.rounds + 1) + self.encoder_stage.epochs * self.rounds)
-        log = StageLog(context)
-        result = self._stage_zero(fixed, model, context, log)
+        with log.timed("gnn"):
+            result = self._stage_zero(fixed, model, context, log)
         reseed(context, "after-stage-0")  # the same draws whether stage 0 ran or came from the cache
         hops = self.hops or model.hops
         operator = mean_aggregation(task.data.edge_index, task.data.num_nodes)
-        tokens = encoder.tokenize_task(task)
         gamma, scores = [], [result.best_score]
         for round_ in range(1, self.rounds + 1):
-            stack = hop_stack(gold_and_pseudo(fixed, result.logits, self.tau), operator, hops)
-            gamma.append(self._encoder_stage(fixed, encoder, tokens, model, stack, log, f"encoder{round_}"))
-            features = fixed.with_features(encoder.encode(task))
-            result = train_gnn(features, model, self.gnn, log, f"gnn{round_}", context.device)
+            with log.timed("encoder"):
+                stack = hop_stack(gold_and_pseudo(fixed, result.logits, self.tau), operator, hops)
+                gamma.append(self._encoder_stage(fixed, encoder, tokens, model, stack, log, f"encoder{round_}"))
+                features = fixed.with_features(encoder.encode(task))
+            with log.timed("gnn"):
+                result = train_gnn(features, model, self.gnn, log, f"gnn{round_}", context.device)
             scores.append(result.best_score)
         steps = [vector for round_ in gamma for vector in round_]
-        return predictions(task, result, gamma=gamma, hops=hops, stage_valid=scores, traces={"gamma": steps})
+        return predictions(task, result, gamma=gamma, hops=hops, stage_valid=scores, traces={"gamma": steps}, seconds=log.seconds)
 
     def _stage_zero(self, task, model, context, log) -> GNNResult:
         """GNN stage 0, cached per dataset, encoder, backbone, GNN settings and seed."""
