@@ -293,3 +293,13 @@ def ensure_files(label: str, folder: Path, remotes: Sequence[RemoteFile], allowe
                 path.unlink(missing_ok=True)
             raise DatasetUnavailable(f"{missing_text} Downloading {remote.url} failed: {error}.") from None
     return folder
+
+
+def problems(ensure: Callable[[], object]) -> list[str]:
+    """A dataset preflight's answer: nothing when ``ensure()`` finds (or fetches) the files, else
+    the one message of the :class:`DatasetUnavailable` it raised."""
+    try:
+        ensure()
+    except DatasetUnavailable as error:
+        return [str(error)]
+    return []

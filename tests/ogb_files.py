@@ -251,3 +251,58 @@ def write_tiny_link(root: Path, name: str = "ogbl-ddi", num_nodes: int = 40, tra
         torch.save(content, folder / "split" / split / f"{part}.pt")
     (folder / "RELEASE_v1.txt").write_text(f"# Release note for {name}\n")
     return folder
+
+
+def asins(num_nodes: int = 50) -> list[str]:
+    return [f"B{node:09d}" for node in range(num_nodes)]
+
+
+def write_tiny_products(root: Path, num_nodes: int = 50, num_edges: int = 150, features: int = 100, seed: int = 0) -> Path:
+    """ogbn-products' extracted layout: undirected co-purchases, 100-d features, 47 classes, the
+    sales-rank split, and ``mapping/nodeidx2asin.csv.gz``."""
+    rng = np.random.default_rng(seed)
+    folder = root / "ogbn_products"
+    _csv(folder / "raw" / "edge.csv.gz", rng.integers(0, num_nodes, size=(num_edges, 2)))
+    _csv(folder / "raw" / "node-feat.csv.gz", rng.normal(size=(num_nodes, features)).round(4).astype(np.float32))
+    _csv(folder / "raw" / "node-label.csv.gz", rng.integers(0, 47, size=(num_nodes, 1)))
+    _csv(folder / "raw" / "num-node-list.csv.gz", [[num_nodes]])
+    _csv(folder / "raw" / "num-edge-list.csv.gz", [[num_edges]])
+    order = rng.permutation(num_nodes)
+    for name, part in (("train", order[:20]), ("valid", order[20:30]), ("test", order[30:])):
+        _csv(folder / "split" / "sales_ranking" / f"{name}.csv.gz", np.sort(part).reshape(-1, 1))
+    path = folder / "mapping" / "nodeidx2asin.csv.gz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"node idx": range(num_nodes), "asin": asins(num_nodes)}).to_csv(path, index=False, compression="gzip")
+    (folder / "RELEASE_v1.txt").write_text("# Release note for ogbn-products\n")
+    return folder
+
+
+def product_text(node: int) -> tuple[str, str]:
+    return f"Product {node}", f"A thing that does {node} things."
+
+
+def write_amazon_texts(folder: Path, num_nodes: int = 50, skip: tuple[int, ...] = ()) -> list[Path]:
+    """Amazon-3M's raw ``trn.json.gz`` and ``tst.json.gz``: one JSON object per line with
+    ``uid``, ``title``, ``content`` and the extreme-classification targets, the products split
+    between the two files in no particular order, with products the graph lacks and one
+    malformed line."""
+    import gzip
+    import json
+
+    ids = asins(num_nodes)
+    lines = {"trn.json.gz": [], "tst.json.gz": []}
+    for node in reversed(range(num_nodes)):
+        if node in skip:
+            continue
+        title, content = product_text(node)
+        record = {"uid": ids[node], "title": title, "content": content, "target_ind": [node % 7], "target_rel": [1.0]}
+        lines["trn.json.gz" if node % 3 else "tst.json.gz"].append(json.dumps(record))
+    lines["trn.json.gz"].append(json.dumps({"uid": "B999999999", "title": "not in the graph", "content": ""}))
+    lines["tst.json.gz"].append("{not json")
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, content in lines.items():
+        with gzip.open(folder / name, "wt", encoding="utf-8") as handle:
+            handle.write("\n".join(content) + "\n")
+        paths.append(folder / name)
+    return paths

@@ -52,7 +52,7 @@ def test_components_come_from_the_table(harness_registry):
     assert harness_registry.get("dataset", "ogbn-arxiv").provides == {"text"}
     assert "sequence" in harness_registry.get("dataset", "ogbn-proteins").provides
     products = harness_registry.get("dataset", "ogbn-products")
-    assert "text" not in products.provides and "no raw text" in products.doc
+    assert "text" in products.provides and products.defaults()["text"] == "auto"
     for name in ("ogbn-proteins", "ogbn-arxiv", "ogbn-products", "ogbg-molhiv", "ogbg-molpcba", "ogbl-ddi", "ogbl-collab"):
         assert harness_registry.get("dataset", name).defaults()["download"] is False
 
@@ -101,6 +101,24 @@ def test_arxiv_titleabs_is_fetched_with_download_true(tmp_path, monkeypatch):
     with servers.mirror(served, monkeypatch):
         task = arxiv(str(tmp_path / "data"), text="require", download=True)
     assert (folder / "titleabs.tsv.gz").is_file() and task.raw["text"][7] == "\n".join(F.paper_text(7))
+
+
+def test_products_text_joins_amazon_texts_by_asin(tmp_path):
+    from harness_ogb.files import check
+    from harness_ogb.loader import products
+
+    folder = F.write_tiny_products(tmp_path)
+    plain = products(str(tmp_path))
+    assert "text" not in plain.raw and "trn.json.gz" in plain.info["text_unavailable"]
+    (message,) = check("ogbn-products", str(tmp_path), {"text": "require", "download": False})
+    assert "trn.json.gz and tst.json.gz" in message and "Extreme Classification Repository" in message
+    F.write_amazon_texts(folder, skip=(4,))
+    task = products(str(tmp_path), text="require")
+    texts = task.raw["text"]
+    assert len(texts) == task.data.num_nodes == 50 and texts[7] == "\n".join(F.product_text(7))
+    assert texts[4] == "" and task.info["text_missing"] == 1 and task.info["amazon_lines_skipped"] == 1
+    assert task.info["external_data"] is True and check("ogbn-products", str(tmp_path), {"text": "require"}) == []
+    assert "text" not in products(str(tmp_path), text="none").raw
 
 
 def test_arxiv_require_text_is_checked_before_anything_runs(tmp_path):

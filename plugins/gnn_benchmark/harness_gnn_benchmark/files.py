@@ -14,7 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from harness.download import DatasetUnavailable, ensure_files, remote_files
+from harness.download import ensure_files, problems, remote_files
 from harness.metadata import read_table
 
 #: dataset name -> (file stem, the folder name PyG's Amazon/Coauthor use)
@@ -62,8 +62,4 @@ def require_file(root: str, name: str, download: bool = False) -> Path:
 
 
 def check(name: str, root: str, params: dict) -> list[str]:
-    try:
-        require_file(root, name, bool(params.get("download", False)))
-    except DatasetUnavailable as error:
-        return [str(error)]
-    return []
+    return problems(lambda: require_file(root, name, bool(params.get("download", False))))

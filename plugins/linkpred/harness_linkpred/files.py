@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from harness.download import DatasetUnavailable, ensure_files, remote_files
+from harness.download import ensure_files, problems, remote_files
 from harness.metadata import read_table
 
 PACKAGE = "harness_linkpred"
@@ -87,8 +87,4 @@ def require(root: str, name: str, download: bool = False) -> list[Path]:
 
 def check(name: str, root: str, params: dict) -> list[str]:
     """Preflight: the files are there, fetched first with ``download`` (nothing is read)."""
-    try:
-        require(root, name, bool(params.get("download", False)))
-    except DatasetUnavailable as error:
-        return [str(error)]
-    return []
+    return problems(lambda: require(root, name, bool(params.get("download", False))))

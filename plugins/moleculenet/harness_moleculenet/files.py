@@ -17,7 +17,7 @@ import math
 from functools import lru_cache
 from pathlib import Path
 
-from harness.download import DatasetUnavailable, ensure_files, remote_files
+from harness.download import ensure_files, problems, remote_files
 from harness.metadata import read_table
 
 PACKAGE = "harness_moleculenet"
@@ -59,11 +59,7 @@ def require_file(root: str, name: str, download: bool = False) -> Path:
 
 
 def _problems(root: str, name: str, params: dict) -> list[str]:
-    try:
-        require_file(root, name, bool(params.get("download", False)))
-    except DatasetUnavailable as error:
-        return [str(error)]
-    return []
+    return problems(lambda: require_file(root, name, bool(params.get("download", False))))
 
 
 def check(name: str, root: str, params: dict) -> list[str]:

@@ -35,6 +35,9 @@ PARAMS = {
     "ogbn-arxiv": (
         Param("text", "str", "auto", "title and abstract in raw['text'] from mapping/nodeidx2paperid.csv.gz and OGB's titleabs.tsv.gz (dataset folder or data root): 'auto' where both exist, 'require' reports them missing (and fetches titleabs.tsv.gz with download: true), 'none' never; text sets the external-data flag", choices=("auto", "require", "none")),
     ),
+    "ogbn-products": (
+        Param("text", "str", "auto", "title and description in raw['text'] from mapping/nodeidx2asin.csv.gz and Amazon-3M's raw trn.json.gz and tst.json.gz (dataset folder or data root; never fetched): 'auto' where they exist, 'require' reports them missing, 'none' never; text sets the external-data flag", choices=("auto", "require", "none")),
+    ),
     "ogbg-molhiv": (Param("features", "str", "one-hot", "OGB's 9 atom / 3 bond integer features as one-hot columns (a linear layer over them equals OGB's AtomEncoder/BondEncoder) or as the integers", choices=("one-hot", "integer")),),
     "ogbg-molpcba": (Param("features", "str", "one-hot", "OGB's 9 atom / 3 bond integer features as one-hot columns (about 8 GB for molpcba) or as the integers", choices=("one-hot", "integer")),),
     "ogbl-ddi": (Param("node_features", "str", "one-hot", "ddi has no node features: one 0/1 column per node (a linear layer over it is a learned node embedding, as in OGB's examples) or a constant 1", choices=("one-hot", "constant")),),

@@ -30,6 +30,10 @@ RELEASE_FILE = "RELEASE_v1.txt"
 PAPER_MAPPING = "mapping/nodeidx2paperid.csv.gz"
 TITLEABS = "titleabs.tsv.gz"
 TITLEABS_URL = "https://snap.stanford.edu/ogb/data/misc/ogbn_arxiv/titleabs.tsv.gz"
+PRODUCT_MAPPING = "mapping/nodeidx2asin.csv.gz"
+#: Amazon-3M's raw texts (The Extreme Classification Repository): not on any fetchable URL
+AMAZON_TEXTS = ("trn.json.gz", "tst.json.gz")
+AMAZON_SOURCE = "Amazon-3M's raw text release (trn.json.gz, tst.json.gz) from The Extreme Classification Repository (manikvarma.org/downloads/XC/XMLRepository.html)"
 PROTEIN_MAPPING = "mapping/nodeidx2proteinid.csv.gz"
 DEFAULT_FASTA = "protein.sequences.v11.5.fa.gz"
 STRING_DOWNLOADS = "string-db.org/cgi/download, version 11.5, 'protein.sequences' of all organisms"
@@ -93,6 +97,29 @@ def text_problems(root: str) -> list[str]:
     return problems
 
 
+def find_amazon_texts(root: str) -> list[Path] | None:
+    """Amazon-3M's two JSON-lines files (or unpacked ``.json``) beside ogbn-products or in the
+    data root; None unless both are found."""
+    found = []
+    for filename in AMAZON_TEXTS:
+        path = find_file(root, "ogbn-products", filename) or find_file(root, "ogbn-products", filename.removesuffix(".gz"))
+        if path is None:
+            return None
+        found.append(path)
+    return found
+
+
+def product_text_problems(root: str) -> list[str]:
+    """The text files of ogbn-products that are absent, each with where it was looked for."""
+    folder = dataset_dir(root, "ogbn-products")
+    problems = []
+    if not (folder / PRODUCT_MAPPING).is_file():
+        problems.append(f"{PRODUCT_MAPPING} under {folder}")
+    if find_amazon_texts(root) is None:
+        problems.append(f"{' and '.join(AMAZON_TEXTS)} under {folder} or {root}")
+    return problems
+
+
 def sequence_problems(root: str, fasta: str) -> list[str]:
     """The sequence files of ogbn-proteins that are absent, each with where it was looked for."""
     folder = dataset_dir(root, "ogbn-proteins")
@@ -151,6 +178,15 @@ def check(name: str, root: str, params: dict) -> list[str]:
                 f"ogbn-arxiv with text: 'require' lacks {len(absent)} file(s): {'; '.join(absent)}. "
                 f"{reason}{PAPER_MAPPING} comes with OGB's arxiv archive; {TITLEABS} is OGB's separate "
                 f"download {TITLEABS_URL}. Place it in the dataset folder or the data root, or set "
+                f"text: auto (text where the files exist) or text: none."
+            )
+    if name == "ogbn-products" and params.get("text") == "require":
+        absent = product_text_problems(root)
+        if absent:
+            problems.append(
+                f"ogbn-products with text: 'require' lacks {len(absent)} file(s): {'; '.join(absent)}. "
+                f"{PRODUCT_MAPPING} comes with OGB's products archive; the texts are {AMAZON_SOURCE}, "
+                f"not downloaded by the harness. Place them in the dataset folder or the data root, or set "
                 f"text: auto (text where the files exist) or text: none."
             )
     if name == "ogbn-proteins" and params.get("sequences") == "require":

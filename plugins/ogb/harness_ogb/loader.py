@@ -10,7 +10,9 @@ What differs from OGB's loader and examples, and why:
 - ogbn-arxiv is a directed citation graph; as in OGB's examples messages pass both ways. With
   ``text`` (``auto`` where the files exist, ``require``) nodes carry title and abstract
   (``task.raw['text']``) from OGB's separate ``titleabs.tsv.gz``; external data, flagged.
-- ogbn-products: OGB's release has no product text, so there is no text parameter.
+- ogbn-products: with ``text`` (``auto`` where the files exist, ``require``) nodes carry each
+  product's title and description (``task.raw['text']``) from Amazon-3M's raw release joined
+  through OGB's ASIN mapping; external data, flagged. Nothing of it is fetched.
 - Files: fetched through :mod:`harness_ogb.fetch` instead of OGB's own downloader; OGB's
   processed file goes to the harness cache when the dataset folder is read-only
   (:mod:`harness_ogb.common`).
@@ -28,11 +30,14 @@ from harness_ogb.evaluators import OgbEvaluator
 from harness_ogb.files import (
     DEFAULT_FASTA,
     PAPER_MAPPING,
+    PRODUCT_MAPPING,
     PROTEIN_MAPPING,
     TABLE,
     dataset_dir,
+    find_amazon_texts,
     find_file,
     find_titleabs,
+    product_text_problems,
     sequence_problems,
     text_problems,
 )
@@ -113,30 +118,49 @@ def proteins(root: str, node_features: str = "edge-mean", sequences: str = "none
     return task
 
 
-def arxiv(root: str, text: str = "auto", download: bool = False) -> Task:
-    task = load(root, "ogbn-arxiv", download=download)
+def _with_text(task: Task, text: str, absent: list[str], read) -> Task:
+    """``task`` with ``raw['text']`` from ``read()`` -> (texts, info), unless ``text`` is 'none';
+    files listed in ``absent`` stop a 'require' and leave an 'auto' without text."""
     if text == "none":
         return task
+    if absent:
+        if text == "require":
+            raise FileNotFoundError(f"{task.name} with text: 'require' lacks {'; '.join(absent)}")
+        task.info = {**task.info, "text": False, "text_unavailable": f"missing {'; '.join(absent)}"}
+        return task
+    texts, info = read()
+    task.raw = {**task.raw, "text": texts}
+    task.info = {**task.info, **info, "text": True, "external_data": True}
+    return task
+
+
+def arxiv(root: str, text: str = "auto", download: bool = False) -> Task:
+    task = load(root, "ogbn-arxiv", download=download)
     if text == "require" and download and find_titleabs(root) is None:
         from harness_ogb.fetch import ensure_titleabs
 
         ensure_titleabs(root, download=True)
-    absent = text_problems(root)
-    if absent:
-        if text == "require":
-            raise FileNotFoundError(f"ogbn-arxiv with text: 'require' lacks {'; '.join(absent)}")
-        task.info = {**task.info, "text": False, "text_unavailable": f"missing {'; '.join(absent)}"}
-        return task
-    from harness_ogb.raw import node_texts
 
-    folder = dataset_dir(root, "ogbn-arxiv")
-    titleabs = find_titleabs(root)
-    paper_ids = read_mapping(folder / PAPER_MAPPING, "paper id", task.data.num_nodes)
-    texts, info = node_texts(paper_ids, titleabs)
-    task.raw = {**task.raw, "text": texts}
-    task.info = {**task.info, **info, "text": True, "titleabs": str(titleabs), "external_data": True}
-    return task
+    def read():
+        from harness_ogb.raw import node_texts
+
+        titleabs = find_titleabs(root)
+        paper_ids = read_mapping(dataset_dir(root, "ogbn-arxiv") / PAPER_MAPPING, "paper id", task.data.num_nodes)
+        texts, info = node_texts(paper_ids, titleabs)
+        return texts, {**info, "titleabs": str(titleabs)}
+
+    return _with_text(task, text, [] if text == "none" else text_problems(root), read)
 
 
-def products(root: str, download: bool = False) -> Task:
-    return load(root, "ogbn-products", download=download)
+def products(root: str, text: str = "auto", download: bool = False) -> Task:
+    task = load(root, "ogbn-products", download=download)
+
+    def read():
+        from harness_ogb.raw import product_texts
+
+        sources = find_amazon_texts(root)
+        asins = read_mapping(dataset_dir(root, "ogbn-products") / PRODUCT_MAPPING, "asin", task.data.num_nodes)
+        texts, info = product_texts(asins, sources)
+        return texts, {**info, "amazon_texts": [str(p) for p in sources]}
+
+    return _with_text(task, text, [] if text == "none" else product_text_problems(root), read)

@@ -1,5 +1,5 @@
 """Raw node attributes that OGB's archives point to but do not hold: ogbn-arxiv's titles and
-abstracts and ogbn-proteins' amino-acid sequences. Torch-free.
+abstracts, ogbn-products' product texts and ogbn-proteins' amino-acid sequences. Torch-free.
 
 - ogbn-arxiv (Hu et al., NeurIPS 2020): ``mapping/nodeidx2paperid.csv.gz`` gives each node's MAG
   paper id; OGB's separate ``titleabs.tsv.gz`` has one line per paper, ``paper id<TAB>title<TAB>
@@ -7,6 +7,12 @@ abstracts and ogbn-proteins' amino-acid sequences. Torch-free.
   is split on tabs without any quoting rules; lines whose first field is not an integer id are
   skipped and counted (other loaders drop the real file's first and last rows), and a leading
   byte-order mark is ignored. A paper without a line gets the empty string; the count is reported.
+- ogbn-products: ``mapping/nodeidx2asin.csv.gz`` gives each node's Amazon product id (ASIN);
+  the texts are those of Amazon-3M's raw release (The Extreme Classification Repository, Bhatia
+  et al.), ``trn.json.gz`` and ``tst.json.gz``, one JSON object per line with ``uid`` (the ASIN),
+  ``title`` and ``content``, which GLEM, SimTeG and LD join the same way. A node's text is its
+  title, a newline, and its content; lines that are not JSON objects with a ``uid`` are skipped
+  and counted, a product without a line gets the empty string (counted).
 - ogbn-proteins: ``mapping/nodeidx2proteinid.csv.gz`` gives each node's STRING protein id
   (``<taxon>.<protein>``); sequences come from STRING's protein FASTA, version 11.5 in the
   official code of Label Deconvolution (Shi et al., TPAMI 2024), whose header lines carry the
@@ -20,6 +26,7 @@ abstracts and ogbn-proteins' amino-acid sequences. Torch-free.
 from __future__ import annotations
 
 import gzip
+import json
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -71,6 +78,40 @@ def node_texts(paper_ids: list[str], titleabs: Path) -> tuple[list[str], dict]:
             texts.append("")
             missing += 1
     return texts, {"text_missing": missing, "titleabs_lines_skipped": skipped}
+
+
+def read_amazon_texts(paths: Iterable[Path], wanted: Iterable[str]) -> tuple[dict[str, tuple[str, str]], int]:
+    """(ASIN -> (title, content)) for the ``wanted`` ASINs from Amazon-3M's JSON-lines files, and
+    the number of non-empty lines skipped because they were not a JSON object with a ``uid``."""
+    wanted = set(wanted)
+    found: dict[str, tuple[str, str]] = {}
+    skipped = 0
+    for path in paths:
+        with _open_text(path) as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                try:
+                    item = json.loads(line)
+                    uid = str(item["uid"])
+                except (ValueError, KeyError, TypeError):
+                    skipped += 1
+                    continue
+                if uid in wanted:
+                    found[uid] = (str(item.get("title") or "").strip(), str(item.get("content") or "").strip())
+    return found, skipped
+
+
+def product_texts(asins: list[str], paths: Iterable[Path]) -> tuple[list[str], dict]:
+    """Title + newline + content per node, in node order, and what happened on the way."""
+    found, skipped = read_amazon_texts(paths, asins)
+    texts, missing = [], 0
+    for asin in asins:
+        title, content = found.get(asin, ("", ""))
+        if asin not in found:
+            missing += 1
+        texts.append(f"{title}\n{content}" if content else title)
+    return texts, {"text_missing": missing, "amazon_lines_skipped": skipped}
 
 
 def fasta_records(path: Path) -> Iterator[tuple[str, str]]:

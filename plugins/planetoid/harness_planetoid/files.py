@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.download import DatasetUnavailable, RemoteFile, ensure_files, read_only
+from harness.download import RemoteFile, ensure_files, problems, read_only
 
 SUFFIXES = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
 LAYOUTS = ("planetoid/raw", "{Name}/raw", "{name}/raw", ".")
@@ -111,8 +111,4 @@ def ensure_raw_dir(root: str, name: str, download: bool = False) -> Path:
 def check(name: str, root: str, params: dict) -> list[str]:
     """The preflight: nothing when the files are there (after fetching them, with
     ``download: true``), else what to place where."""
-    try:
-        ensure_raw_dir(root, name, bool(params.get("download", False)))
-    except DatasetUnavailable as error:
-        return [str(error)]
-    return []
+    return problems(lambda: ensure_raw_dir(root, name, bool(params.get("download", False))))

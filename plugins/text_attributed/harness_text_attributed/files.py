@@ -18,7 +18,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from harness.download import DatasetUnavailable, ensure_files, remote_files
+from harness.download import ensure_files, problems, remote_files
 from harness.metadata import read_table
 
 TEXTS = ("citeseer_texts.txt.gz", "citeseer_texts.txt")
@@ -58,11 +58,7 @@ def require_files(root: str, download: bool = False) -> tuple[Path, Path]:
 
 
 def check(name: str, root: str, params: dict) -> list[str]:
-    try:
-        require_files(root, bool(params.get("download", False)))
-    except DatasetUnavailable as error:
-        return [str(error)]
-    return []
+    return problems(lambda: require_files(root, bool(params.get("download", False))))
 
 
 def read_texts(path: str | Path) -> tuple[list[str], list[str], list[str]]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.download import CreatedFolders, DatasetUnavailable, RemoteFile, ensure_permitted, fetch_archive, fetch_into
+from harness.download import CreatedFolders, DatasetUnavailable, RemoteFile, ensure_permitted, fetch_archive, fetch_into, problems
 from harness.metadata import read_table
 
 ROWS = {row["name"]: row for row in read_table("harness_tudataset")}
@@ -71,8 +71,4 @@ def ensure_raw_dir(root: str, name: str, use_node_attributes: bool = False, down
 
 
 def check(name: str, root: str, params: dict) -> list[str]:
-    try:
-        ensure_raw_dir(root, name, bool(params.get("use_node_attributes", False)), bool(params.get("download", False)))
-    except DatasetUnavailable as error:
-        return [str(error)]
-    return []
+    return problems(lambda: ensure_raw_dir(root, name, bool(params.get("use_node_attributes", False)), bool(params.get("download", False))))
