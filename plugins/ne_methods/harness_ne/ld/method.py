@@ -61,7 +61,7 @@ class LabelDeconvolution:
             tokens = encoder.tokenize_task(task)
         model = backbone(fixed.in_dim, task.num_outputs)
         if not getattr(model, "has_forward_without_propagation", False):
-            raise TypeError(f"ld needs a backbone with forward_without_propagation (GCN, GraphSAGE, GAT, MLP), not {type(model).__name__}")
+            raise TypeError(f"ld needs a backbone with forward_without_propagation (GCN, GraphSAGE, GAT, MLP, SIGN), not {type(model).__name__}")
         context.track(model)
         context.plan_epochs(self.gnn.epochs * (self.rounds + 1) + self.encoder_stage.epochs * self.rounds)
         with log.timed("gnn"):
