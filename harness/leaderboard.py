@@ -20,7 +20,7 @@ from harness.atomic import write_text_atomic
 from harness.stats import SIGNIFICANCE, ScoreSummary, same_mean, welch_p_value
 from harness.submissions import Submission
 
-COLUMNS = ["Rank", "Method", "Ext. data", "Test {metric}", "Validation {metric}", "Seeds", "#Params", "Hardware", "Date", "Contact", "References"]
+COLUMNS = ["Rank", "Method", "Ext. data", "Test {metric}", "Validation {metric}", "Seeds", "#Params", "Time / cell", "Hardware", "Date", "Contact", "References"]
 
 
 @dataclass
@@ -40,6 +40,7 @@ class Row:
     rank: int = 0
     tied_with_best: bool = False
     p_vs_best: float | None = None
+    seconds: float | None = None  # mean wall time of one cell (our rows only)
 
 
 def method_name(config: dict[str, Any], labels: dict[str, str | None]) -> str:
@@ -90,11 +91,25 @@ def rows_from_records(records: Iterable[dict[str, Any]]) -> dict[str, tuple[str,
                     submitted=False,
                     config=config,
                     test_scores=tests,
+                    seconds=_mean_seconds(records_of_entry),
                 )
             )
         name = dataset if metrics_per_dataset[dataset] == 1 else f"{dataset}-{metric}"
         tables[name] = (metric, higher, rows)
     return tables
+
+
+def _mean_seconds(records: list[dict[str, Any]]) -> float | None:
+    times = [r["wall_time_s"] for r in records if isinstance(r.get("wall_time_s"), (int, float))]
+    return sum(times) / len(times) if times else None
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    return f"{seconds / 60:.1f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
 
 
 def rows_from_submissions(submissions: Iterable[Submission]) -> list[Row]:
@@ -140,6 +155,7 @@ def _cells(row: Row) -> list[str]:
         row.valid.format() if row.valid else "",
         str(row.test.n),
         f"{row.params:,}" if isinstance(row.params, int) else "",
+        format_seconds(row.seconds),
         row.hardware or "",
         row.date or "",
         row.contact or "",

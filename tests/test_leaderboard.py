@@ -548,3 +548,17 @@ def test_records_with_different_metrics_are_never_ranked_together():
     tables = rows_from_records(records)
     assert set(tables) == {"toy-acc", "toy-rocauc"}
     assert tables["toy-acc"][0] == "acc" and [r.method for r in tables["toy-acc"][2]] == ["supervised + gcn"]
+
+
+def test_our_rows_show_the_mean_wall_time_per_cell(tmp_path):
+    from harness.leaderboard import format_seconds
+
+    records = [make_record(dataset="cora", seed=s) for s in range(3)]
+    for record, seconds in zip(records, (60.0, 90.0, 150.0)):
+        record["wall_time_s"] = seconds
+    metric, higher, rows = rows_from_records(records)["cora"]
+    assert rows[0].seconds == pytest.approx(100.0)
+    md, csv_path = render("cora", metric, higher, rows, tmp_path)
+    table = pd.read_csv(csv_path)
+    assert list(table["Time / cell"]) == ["100.0 s"]
+    assert (format_seconds(None), format_seconds(30), format_seconds(150), format_seconds(4 * 3600)) == ("", "30.0 s", "2.5 min", "4.0 h")
