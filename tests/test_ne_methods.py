@@ -261,3 +261,13 @@ def test_ld_and_glem_with_a_protein_encoder_on_a_multilabel_graph_with_edge_feat
     assert all(r["status"] == "complete" and r["metric"] == "rocauc" and r["external_data"] for r in records), [r.get("error") for r in records]
     ld = next(r for r in records if r["cell"]["method"]["name"] == "ld")
     assert ld["extra"]["hops"] == 4 and len(ld["extra"]["gamma"][0][0]) == 5
+
+
+def test_every_node_backbone_serves_the_methods_that_fit_it(tiny_bert, harness_run):
+    backbones = ("gcn", "sage", "gat", "gin", "mlp", "sign")
+    grid = _grid(tiny_bert, [{"name": "fixed", "params": {"epochs": 5}}, {"name": "ld", "params": {**FAST, "epochs": 5}}], backbones=backbones)
+    grid["backbones"] = [{"name": name, "params": {"hidden": 8}} for name in backbones]
+    summary, records = harness_run(grid)
+    ran = sorted((r["cell"]["backbone"]["name"], r["cell"]["method"]["name"]) for r in records if r["status"] == "complete")
+    expected = sorted([(b, "fixed") for b in backbones] + [(b, "ld") for b in backbones if b != "gin"])
+    assert ran == expected and len(records) == len(expected)  # ld on gin: dropped before running, with its reason
