@@ -132,7 +132,7 @@ def run_ld_encoder_stage(task, encoder, tokens) -> dict:
 def run_joint(task, encoder, tokens, fanout) -> dict:
     from harness_ne.joint.method import Joint
 
-    joint = Joint(epochs=1, encoder_lr=1e-5, lr=1e-3, weight_decay=0.0, batch_size=BATCH, fanout=fanout, trainable_layers=0)
+    joint = Joint(epochs=1, encoder_lr=1e-5, lr=1e-3, weight_decay=0.0, batch_size=BATCH, fanout=fanout, trainable_layers=0, precision="fp32")
     model = _gcn(task, encoder)
     optimizer = torch.optim.AdamW([*encoder.module().parameters(), *model.parameters()], lr=1e-5)
     subset = task.items["train"][torch.randperm(len(task.items["train"]))[:NODES]]

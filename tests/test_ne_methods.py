@@ -208,7 +208,7 @@ def test_giant_pretraining_reads_no_label(tiny_bert, harness_registry):
     component = harness_registry.get("dataset", "synthetic-text")
     view = component.load()(root=".", **{**component.defaults(), "num_nodes": 80}).method_view()
     view.labels = _NoLabels()
-    method = GIANT(epochs_per_level=1, branching=2, leaf_size=20, max_degree=1000, encoder_lr=1e-3, head_lr=1e-3, encoder_batch_size=32, trainable_layers=0,
+    method = GIANT(epochs_per_level=1, branching=2, leaf_size=20, max_degree=1000, encoder_lr=1e-3, head_lr=1e-3, encoder_batch_size=32, trainable_layers=0, precision="fp32",
                    epochs=5, lr=0.01, weight_decay=0.0, patience=0, batch_size=0, fanout=[5])
 
     class Log:
@@ -271,3 +271,26 @@ def test_every_node_backbone_serves_the_methods_that_fit_it(tiny_bert, harness_r
     ran = sorted((r["cell"]["backbone"]["name"], r["cell"]["method"]["name"]) for r in records if r["status"] == "complete")
     expected = sorted([(b, "fixed") for b in backbones] + [(b, "ld") for b in backbones if b != "gin"])
     assert ran == expected and len(records) == len(expected)  # ld on gin: dropped before running, with its reason
+
+
+def test_bf16_autocast_trains_the_encoder_in_lower_precision(tiny_bert, harness_run, monkeypatch):
+    """The encoder's linear layers compute in bfloat16 during fine-tuning steps and in float32
+    when the frozen encoder encodes."""
+    seen = []
+    from harness_encoders import lm
+
+    module = lm.PretrainedEncoder.module
+
+    def hooked(self):
+        model = module(self)
+        if not getattr(model, "_dtype_spy", False):
+            model._dtype_spy = True
+            model.encoder.layer[0].intermediate.dense.register_forward_hook(lambda layer, args, out: seen.append((torch.is_grad_enabled(), out.dtype)))
+        return model
+
+    monkeypatch.setattr(lm.PretrainedEncoder, "module", hooked)
+    methods = [{"name": "ld", "params": {**FAST, "precision": "bf16"}}, {"name": "joint", "params": {"epochs": 1, "batch_size": 32, "fanout": [2, 2], "precision": "bf16"}}]
+    _, records = harness_run(_grid(tiny_bert, methods))
+    assert all(r["status"] == "complete" for r in records), [r.get("error") for r in records]
+    assert {dtype for training, dtype in seen if training} == {torch.bfloat16}
+    assert {dtype for training, dtype in seen if not training} == {torch.float32}

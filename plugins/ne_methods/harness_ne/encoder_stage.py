@@ -27,6 +27,7 @@ class EncoderSettings:
     batch_size: int = 16
     weight_decay: float = 0.0
     trainable_layers: int = 0  # 0: every layer; k: only the top k transformer blocks
+    precision: str = "fp32"  # or bf16: the encoder's forward under bfloat16 autocast
 
 
 #: targets(nodes) -> (soft target rows, is_train flags), on the encoder's device
@@ -61,7 +62,9 @@ def _train(encoder, tokens, nodes, head, targets, settings, optimizer, log, stag
                 batch = order[start : start + settings.batch_size]
                 optimizer.zero_grad()
                 target, is_train = targets(batch)
-                losses = soft_loss(head(encoder.embed(tokens.batch(batch))), target, multilabel)
+                with autocast(model, settings.precision):
+                    embedded = encoder.embed(tokens.batch(batch))
+                losses = soft_loss(head(embedded.float()), target, multilabel)
                 loss = weighted_mean(losses, is_train, alpha)
                 loss.backward()
                 optimizer.step()
@@ -72,6 +75,15 @@ def _train(encoder, tokens, nodes, head, targets, settings, optimizer, log, stag
     finally:
         model.eval()
         head.eval()
+
+
+def autocast(model: torch.nn.Module, precision: str):
+    """bfloat16 autocast on the model's device for ``precision == "bf16"`` (weights and
+    optimiser state stay float32), a no-op for ``fp32``."""
+    if precision not in ("fp32", "bf16"):
+        raise ValueError(f"precision must be fp32 or bf16, got {precision!r}")
+    device = next(model.parameters()).device.type
+    return torch.autocast(device_type=device, dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
 def require_trainable(encoder, method: str) -> None:

@@ -19,6 +19,7 @@ ENCODER_PARAMS = (
     Param("head_lr", "float", 1e-3, "encoder stage: AdamW learning rate of the head (and of the method's own parameters)", minimum=0),
     Param("encoder_batch_size", "int", 16, "encoder stage: nodes per step", minimum=1),
     Param("trainable_layers", "int", 0, "encoder stage: fine-tune only the top k transformer blocks (0: all, as the papers do; a CPU-budget switch)", minimum=0),
+    Param("precision", "str", "fp32", "encoder stage: the encoder's forward in float32, or under bfloat16 autocast (GPU memory; weights stay float32)", choices=("fp32", "bf16")),
 )
 
 NODE_TASKS = frozenset({"node-classification", "node-multilabel"})
@@ -30,7 +31,7 @@ def gnn_settings(epochs, lr, weight_decay, patience, batch_size, fanout):
     return GNNSettings(epochs=epochs, lr=lr, weight_decay=weight_decay, patience=patience, batch_size=batch_size, fanout=tuple(fanout))
 
 
-def encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers):
+def encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision):
     from harness_ne.encoder_stage import EncoderSettings
 
-    return EncoderSettings(epochs=encoder_epochs, lr=encoder_lr, head_lr=head_lr, batch_size=encoder_batch_size, trainable_layers=trainable_layers)
+    return EncoderSettings(epochs=encoder_epochs, lr=encoder_lr, head_lr=head_lr, batch_size=encoder_batch_size, trainable_layers=trainable_layers, precision=precision)

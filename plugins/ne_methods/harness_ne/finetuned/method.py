@@ -15,9 +15,9 @@ VERSION = "1"
 
 
 class Finetuned:
-    def __init__(self, encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, **gnn):
+    def __init__(self, encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision, **gnn):
         self.gnn = gnn_settings(**gnn)
-        self.encoder_stage = encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers)
+        self.encoder_stage = encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision)
 
     def run(self, task, encoder, backbone, context):
         require_trainable(encoder, "finetuned")

@@ -42,9 +42,9 @@ def label_embeddings(texts, field: str, graph: sp.csr_matrix, seed: int, width: 
 
 
 class GIANT:
-    def __init__(self, epochs_per_level, branching, leaf_size, max_degree, encoder_lr, head_lr, encoder_batch_size, trainable_layers, **gnn):
+    def __init__(self, epochs_per_level, branching, leaf_size, max_degree, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision, **gnn):
         self.gnn = gnn_settings(**gnn)
-        self.encoder_stage = encoder_settings(epochs_per_level, encoder_lr, head_lr, encoder_batch_size, trainable_layers)
+        self.encoder_stage = encoder_settings(epochs_per_level, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision)
         self.branching, self.leaf_size, self.max_degree = branching, leaf_size, max_degree
 
     def run(self, task, encoder, backbone, context):

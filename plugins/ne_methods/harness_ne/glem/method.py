@@ -21,9 +21,9 @@ class Step:
 
 class GLEM:
     def __init__(self, em_iterations, order, lm_pseudo_ratio, lm_pseudo_weight, gnn_pseudo_ratio, gnn_pseudo_weight, temperature, confidence,
-                 encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, **gnn):
+                 encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision, **gnn):
         self.gnn = gnn_settings(**gnn)
-        self.encoder_stage = encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers)
+        self.encoder_stage = encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision)
         self.em_iterations, self.order, self.temperature, self.confidence = em_iterations, order, temperature, confidence
         self.lm_pseudo = (lm_pseudo_ratio, lm_pseudo_weight)
         self.gnn_pseudo = (gnn_pseudo_ratio, gnn_pseudo_weight)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import torch
 
-from harness_ne.encoder_stage import require_trainable
+from harness_ne.encoder_stage import autocast, require_trainable
 from harness_ne.gnn_stage import GNNResult, StageLog, forward, predictions
 from harness_ne.targets import gold_rows, is_multilabel, soft_loss
 from harness_ne.trainable_layers import top_layers
 
 
 class Joint:
-    def __init__(self, epochs, encoder_lr, lr, weight_decay, batch_size, fanout, trainable_layers):
+    def __init__(self, epochs, encoder_lr, lr, weight_decay, batch_size, fanout, trainable_layers, precision):
         self.epochs, self.encoder_lr, self.lr, self.weight_decay = epochs, encoder_lr, lr, weight_decay
-        self.batch_size, self.fanout, self.trainable_layers = batch_size, list(fanout), trainable_layers
+        self.batch_size, self.fanout, self.trainable_layers, self.precision = batch_size, list(fanout), trainable_layers, precision
 
     def run(self, task, encoder, backbone, context):
         require_trainable(encoder, "joint")
@@ -55,8 +55,9 @@ class Joint:
         total, count = 0.0, 0
         for batch in neighbor_loader(graph, self.fanout, self.batch_size, train, shuffle=True):
             optimizer.zero_grad()
-            features = encoder.embed(tokens.batch(batch.n_id))  # every node of the subgraph, with gradients
-            out = model(features, batch.edge_index.to(device), getattr(batch, "edge_attr", None))[: batch.batch_size]
+            with autocast(encoder.module(), self.precision):
+                features = encoder.embed(tokens.batch(batch.n_id))  # every node of the subgraph, with gradients
+            out = model(features.float(), batch.edge_index.to(device), getattr(batch, "edge_attr", None))[: batch.batch_size]
             target = gold[batch.target_position[: batch.batch_size]].to(device)
             loss = soft_loss(out, target, multilabel).mean()
             loss.backward()

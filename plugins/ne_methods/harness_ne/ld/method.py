@@ -48,9 +48,9 @@ class InverseLabels(torch.nn.Module):
 
 
 class LabelDeconvolution:
-    def __init__(self, rounds, hops, lam, alpha, tau, encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, **gnn):
+    def __init__(self, rounds, hops, lam, alpha, tau, encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision, **gnn):
         self.gnn = gnn_settings(**gnn)
-        self.encoder_stage = encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers)
+        self.encoder_stage = encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision)
         self.rounds, self.hops, self.lam, self.alpha, self.tau = rounds, hops, lam, alpha, tau
 
     def run(self, task, encoder, backbone, context):
