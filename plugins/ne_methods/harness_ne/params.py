@@ -2,7 +2,7 @@
 Defaults are small enough for the CPU grids; the official values are in each method's docs and
 in the paper-setting grids."""
 
-from harness import Param
+from harness import Component, Param
 
 GNN_PARAMS = (
     Param("epochs", "int", 200, "GNN stage: maximum epochs", minimum=1),
@@ -23,6 +23,12 @@ ENCODER_PARAMS = (
 )
 
 NODE_TASKS = frozenset({"node-classification", "node-multilabel"})
+
+
+def ne_method(name: str, factory: str, doc: str, params, needs=("trainable",), version: str = "1") -> Component:
+    """The declaration every NE method shares the shape of: a node-task method, version 1."""
+    return Component(kind="method", name=name, factory=factory, doc=doc, version=version, params=tuple(params),
+                     task_types=NODE_TASKS, needs=frozenset(needs))
 
 
 def gnn_settings(epochs, lr, weight_decay, patience, batch_size, fanout):

@@ -12,21 +12,10 @@ github.com/MIRALab-USTC/LD); there, the fine-tuning follows GLEM's and SimTeG's 
 fine-tuning. What differs: no gradient accumulation, no learning-rate warm-up.
 """
 
-from harness import Component, hookimpl
-from harness_ne.params import ENCODER_PARAMS, GNN_PARAMS, NODE_TASKS
+from harness import hookimpl
+from harness_ne.params import ENCODER_PARAMS, GNN_PARAMS, ne_method
 
 
 @hookimpl
 def harness_methods():
-    return [
-        Component(
-            kind="method",
-            name="finetuned",
-            factory="harness_ne.finetuned.method:Finetuned",
-            doc="Encoder fine-tuned on training labels alone (no graph), re-encoded (cached per seed), then a GNN.",
-            version="1",
-            params=GNN_PARAMS + ENCODER_PARAMS,
-            task_types=NODE_TASKS,
-            needs=frozenset({"trainable"}),
-        )
-    ]
+    return [ne_method("finetuned", "harness_ne.finetuned.method:Finetuned", "Encoder fine-tuned on training labels alone (no graph), re-encoded (cached per seed), then a GNN.", GNN_PARAMS + ENCODER_PARAMS)]

@@ -8,20 +8,10 @@ Graphs against Learning Bias" (TPAMI 2024; github.com/MIRALab-USTC/LD). With a n
 encoder (``identity``, ``bow``) it is the dataset-features baseline.
 """
 
-from harness import Component, hookimpl
-from harness_ne.params import GNN_PARAMS, NODE_TASKS
+from harness import hookimpl
+from harness_ne.params import GNN_PARAMS, ne_method
 
 
 @hookimpl
 def harness_methods():
-    return [
-        Component(
-            kind="method",
-            name="fixed",
-            factory="harness_ne.fixed.method:Fixed",
-            doc="Frozen encoder features (cached) + GNN trained on the training labels; best validation epoch.",
-            version="1",
-            params=GNN_PARAMS,
-            task_types=NODE_TASKS,
-        )
-    ]
+    return [ne_method("fixed", "harness_ne.fixed.method:Fixed", "Frozen encoder features (cached) + GNN trained on the training labels; best validation epoch.", GNN_PARAMS, needs=())]

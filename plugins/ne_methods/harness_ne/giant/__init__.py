@@ -24,26 +24,17 @@ curriculum stops at the leaf clusters (XR-Transformer's last level ranks individ
 a linear model and concatenates its own TF-IDF-based features to the encoder's).
 """
 
-from harness import Component, Param, hookimpl
-from harness_ne.params import ENCODER_PARAMS, GNN_PARAMS, NODE_TASKS
+from harness import Param, hookimpl
+from harness_ne.params import ENCODER_PARAMS, GNN_PARAMS, ne_method
+
+PARAMS = GNN_PARAMS + tuple(p for p in ENCODER_PARAMS if p.name != "encoder_epochs") + (
+    Param("epochs_per_level", "int", 1, "encoder passes over the nodes per hierarchy level", minimum=1),
+    Param("branching", "int", 8, "children per cluster of the label hierarchy (official: 4-16)", minimum=2),
+    Param("leaf_size", "int", 100, "largest cluster that is not split further", minimum=1),
+    Param("max_degree", "int", 1000, "nodes of this degree or more are left out of the neighbourhood prediction", minimum=1),
+)
 
 
 @hookimpl
 def harness_methods():
-    return [
-        Component(
-            kind="method",
-            name="giant",
-            factory="harness_ne.giant.method:GIANT",
-            doc="GIANT (Chien et al., ICLR 2022): label-free coarse-to-fine neighbourhood prediction fine-tunes the encoder; frozen features + GNN.",
-            version="1",
-            params=GNN_PARAMS + tuple(p for p in ENCODER_PARAMS if p.name != "encoder_epochs") + (
-                Param("epochs_per_level", "int", 1, "encoder passes over the nodes per hierarchy level", minimum=1),
-                Param("branching", "int", 8, "children per cluster of the label hierarchy (official: 4-16)", minimum=2),
-                Param("leaf_size", "int", 100, "largest cluster that is not split further", minimum=1),
-                Param("max_degree", "int", 1000, "nodes of this degree or more are left out of the neighbourhood prediction", minimum=1),
-            ),
-            task_types=NODE_TASKS,
-            needs=frozenset({"trainable"}),
-        )
-    ]
+    return [ne_method("giant", "harness_ne.giant.method:GIANT", "GIANT (Chien et al., ICLR 2022): label-free coarse-to-fine neighbourhood prediction fine-tunes the encoder; frozen features + GNN.", PARAMS)]

@@ -13,8 +13,8 @@ stage approximates. What differs from a tuned joint trainer: no gradient checkpo
 mixed precision, the encoder's batch is the whole sampled subgraph at once.
 """
 
-from harness import Component, Param, hookimpl
-from harness_ne.params import NODE_TASKS
+from harness import Param, hookimpl
+from harness_ne.params import ne_method
 
 PARAMS = (
     Param("epochs", "int", 2, "passes over the training nodes", minimum=1),
@@ -30,15 +30,4 @@ PARAMS = (
 
 @hookimpl
 def harness_methods():
-    return [
-        Component(
-            kind="method",
-            name="joint",
-            factory="harness_ne.joint.method:Joint",
-            doc="Encoder and GNN trained end to end on neighbour-sampled subgraphs (the costly reference).",
-            version="1",
-            params=PARAMS,
-            task_types=NODE_TASKS,
-            needs=frozenset({"trainable"}),
-        )
-    ]
+    return [ne_method("joint", "harness_ne.joint.method:Joint", "Encoder and GNN trained end to end on neighbour-sampled subgraphs (the costly reference).", PARAMS)]

@@ -37,27 +37,18 @@ learning-rate schedule; the GNN stages use the shared trainer (Adam, best valida
 rather than each backbone's own training script.
 """
 
-from harness import Component, Param, hookimpl
-from harness_ne.params import ENCODER_PARAMS, GNN_PARAMS, NODE_TASKS
+from harness import Param, hookimpl
+from harness_ne.params import ENCODER_PARAMS, GNN_PARAMS, ne_method
+
+PARAMS = GNN_PARAMS + ENCODER_PARAMS + (
+    Param("rounds", "int", 1, "encoder stage + GNN stage repetitions after GNN stage 0", minimum=1),
+    Param("hops", "int", 0, "N, the highest power of P in the inverse labels; 0 takes the backbone's hop count", minimum=0),
+    Param("lam", "float", 0.5, "lambda: weight of the inverse labels against Y_hat in the encoder's target", minimum=0),
+    Param("alpha", "float", 0.5, "weight of the non-training nodes' loss against the training nodes' in the encoder stage", minimum=0),
+    Param("tau", "float", 0.1, "temperature of the GNN's pseudo-labels", minimum=0),
+)
 
 
 @hookimpl
 def harness_methods():
-    return [
-        Component(
-            kind="method",
-            name="ld",
-            factory="harness_ne.ld.method:LabelDeconvolution",
-            doc="Label Deconvolution (Shi et al., TPAMI 2024): encoder trained toward inverse labels through the GNN's no-propagation head.",
-            version="1",
-            params=GNN_PARAMS + ENCODER_PARAMS + (
-                Param("rounds", "int", 1, "encoder stage + GNN stage repetitions after GNN stage 0", minimum=1),
-                Param("hops", "int", 0, "N, the highest power of P in the inverse labels; 0 takes the backbone's hop count", minimum=0),
-                Param("lam", "float", 0.5, "lambda: weight of the inverse labels against Y_hat in the encoder's target", minimum=0),
-                Param("alpha", "float", 0.5, "weight of the non-training nodes' loss against the training nodes' in the encoder stage", minimum=0),
-                Param("tau", "float", 0.1, "temperature of the GNN's pseudo-labels", minimum=0),
-            ),
-            task_types=NODE_TASKS,
-            needs=frozenset({"trainable", "no-propagation"}),
-        )
-    ]
+    return [ne_method("ld", "harness_ne.ld.method:LabelDeconvolution", "Label Deconvolution (Shi et al., TPAMI 2024): encoder trained toward inverse labels through the GNN's no-propagation head.", PARAMS, needs=("trainable", "no-propagation"))]
