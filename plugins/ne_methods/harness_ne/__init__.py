@@ -9,7 +9,14 @@ training in ``<method>/method.py``); they share the stages in this package:
 - :mod:`.gnn_stage`: train a backbone on fixed node features, select the epoch on validation;
 - :mod:`.encoder_stage`: fine-tune the encoder on mini-batches of nodes through a head;
 - :mod:`.targets`: gold labels, soft pseudo-labels and the soft losses;
-- :mod:`.propagation`: the mean-aggregation operator and its hop stack (Label Deconvolution).
+- :mod:`.propagation`: the mean-aggregation operator and its hop stack (Label Deconvolution);
+- :mod:`.trainable_layers`: fine-tuning only the top transformer blocks (a CPU-budget switch);
+- :mod:`.params`: the shared parameter declarations and :func:`~.params.ne_method`.
+
+Every method records the wall time of its parts in ``extra.seconds`` (``encoder``, ``gnn``,
+``joint``); cached stages are shared through ``context.artifact`` and keyed by everything that
+determines them, and the random state after a cached stage is reseeded from the cell's seed, so
+a cell's result does not depend on whether another cell filled the cache first.
 
 Only node tasks (single-label and multi-label classification) are served.
 """
