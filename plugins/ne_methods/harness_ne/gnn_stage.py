@@ -53,6 +53,18 @@ class Targets:
         nodes = task.items["train"]
         return cls(nodes, gold_rows(task), torch.ones(len(nodes), dtype=torch.bool))
 
+    def lookup(self, num_nodes: int, device):
+        """``lookup(nodes) -> (rows, is_train)`` for any of ``self.nodes``, on ``device`` (the
+        encoder stage's target function)."""
+        position = torch.full((num_nodes,), -1, dtype=torch.long)
+        position[self.nodes] = torch.arange(len(self.nodes))
+
+        def targets(nodes):
+            index = position[nodes.cpu()]
+            return self.rows[index].to(device), self.is_train[index].to(device)
+
+        return targets
+
 
 @dataclass
 class StageLog:
@@ -62,7 +74,6 @@ class StageLog:
 
     context: object
     epoch: int = 0
-    stages: list = field(default_factory=list)
     seconds: dict = field(default_factory=dict)  # wall time per part (encoder, gnn, ...)
 
     @contextlib.contextmanager
@@ -74,8 +85,6 @@ class StageLog:
             self.seconds[part] = self.seconds.get(part, 0.0) + time.perf_counter() - start
 
     def log(self, stage: str, **metrics: float) -> None:
-        if stage not in self.stages:
-            self.stages.append(stage)
         named = {f"{stage}_{name}": value for name, value in metrics.items()}
         if "valid" in metrics:
             named["valid"] = metrics["valid"]
@@ -87,28 +96,34 @@ def forward(model, data) -> torch.Tensor:
     return model(data.x, data.edge_index, getattr(data, "edge_attr", None))
 
 
-def _batches(data, targets: Targets, settings: GNNSettings, device):
-    """(batch data, output rows to score, their targets, their is_train) per step."""
+def _epochs(data, targets: Targets, settings: GNNSettings, device):
+    """A callable giving one epoch's steps as (batch data, output rows to score, their targets,
+    their is_train); the sampler, if any, is built once and reshuffles every epoch."""
     if not settings.batch_size:
-        yield data, targets.nodes.to(device), targets.rows.to(device), targets.is_train.to(device)
-        return
+        whole = (data, targets.nodes.to(device), targets.rows.to(device), targets.is_train.to(device))
+        return lambda: [whole]
     from harness_supervised.neighbor_sampler import neighbor_loader
 
     position = torch.full((data.num_nodes,), -1, dtype=torch.long)
     position[targets.nodes] = torch.arange(len(targets.nodes))
     sampled = data.clone()
     sampled.target_position = position.to(data.x.device)
-    for batch in neighbor_loader(sampled, list(settings.fanout), settings.batch_size, targets.nodes, shuffle=True):
-        seeds = batch.target_position[: batch.batch_size].cpu()
-        yield batch.to(device), torch.arange(batch.batch_size, device=device), targets.rows[seeds].to(device), targets.is_train[seeds].to(device)
+    loader = neighbor_loader(sampled, list(settings.fanout), settings.batch_size, targets.nodes, shuffle=True)
+
+    def epoch():
+        for batch in loader:
+            seeds = batch.target_position[: batch.batch_size].cpu()
+            yield batch.to(device), torch.arange(batch.batch_size, device=device), targets.rows[seeds].to(device), targets.is_train[seeds].to(device)
+
+    return epoch
 
 
-def _train_epoch(model, data, targets: Targets, settings, optimizer, multilabel, device) -> float:
+def _train_epoch(model, steps, alpha: float, optimizer, multilabel) -> float:
     total, count = 0.0, 0
-    for batch, rows, target, is_train in _batches(data, targets, settings, device):
+    for batch, rows, target, is_train in steps:
         optimizer.zero_grad()
         losses = soft_loss(forward(model, batch)[rows], target, multilabel)
-        loss = weighted_mean(losses, is_train, targets.alpha)
+        loss = weighted_mean(losses, is_train, alpha)
         loss.backward()
         optimizer.step()
         total, count = total + loss.item() * len(rows), count + len(rows)
@@ -122,11 +137,12 @@ def train_gnn(task, model, settings: GNNSettings, log: StageLog, stage: str, dev
     data = task.data.to(device)
     model = model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    epoch_steps = _epochs(data, targets, settings, device)
     valid = task.items["valid"]
     best, waited = None, 0
     for epoch in range(settings.epochs):
         model.train()
-        loss = _train_epoch(model, data, targets, settings, optimizer, multilabel, device)
+        loss = _train_epoch(model, epoch_steps(), targets.alpha, optimizer, multilabel)
         model.eval()
         with torch.no_grad():
             logits = forward(model, data).cpu()

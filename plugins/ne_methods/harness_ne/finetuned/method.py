@@ -7,9 +7,9 @@ from dataclasses import asdict
 import torch
 
 from harness_ne.encoder_stage import finetune_encoder, require_trainable
-from harness_ne.gnn_stage import StageLog, predictions, reseed, train_gnn
+from harness_ne.gnn_stage import StageLog, Targets, predictions, reseed, train_gnn
 from harness_ne.params import encoder_settings, gnn_settings
-from harness_ne.targets import gold_rows, is_multilabel
+from harness_ne.targets import is_multilabel
 
 VERSION = "1"
 
@@ -37,14 +37,9 @@ class Finetuned:
         return predictions(task, result, encoder_stage="trained" if trained else "cached", seconds=log.seconds)
 
     def _encode_after_finetuning(self, task, encoder, log) -> torch.Tensor:
-        train = task.items["train"]
         head = torch.nn.Linear(encoder.hidden_size, task.num_outputs)
-        gold = gold_rows(task)
-        row = torch.full((task.data.num_nodes,), -1, dtype=torch.long)
-        row[train] = torch.arange(len(train))
-
-        def targets(nodes):
-            return gold[row[nodes]].to(head.weight.device), torch.ones(len(nodes), dtype=torch.bool, device=head.weight.device)
-
-        finetune_encoder(encoder, encoder.tokenize_task(task), train, head, targets, self.encoder_stage, log, "encoder", is_multilabel(task))
+        gold = Targets.gold(task)
+        device = next(encoder.module().parameters()).device
+        finetune_encoder(encoder, encoder.tokenize_task(task), gold.nodes, head, gold.lookup(task.data.num_nodes, device),
+                         self.encoder_stage, log, "encoder", is_multilabel(task))
         return encoder.encode(task)

@@ -80,15 +80,8 @@ class GLEM:
         """Train the LM and its head, then infer embeddings and logits of every node."""
         targets = self._targets(pseudo, *self.lm_pseudo)
         device = next(self.encoder.module().parameters()).device
-        row = torch.full((self.task.data.num_nodes,), -1, dtype=torch.long)
-        row[targets.nodes] = torch.arange(len(targets.nodes))
-
-        def lookup(nodes):
-            index = row[nodes.cpu()]
-            return targets.rows[index].to(device), targets.is_train[index].to(device)
-
         with self.log.timed("encoder"):
-            finetune_encoder(self.encoder, self.tokens, targets.nodes, self.head, lookup, self.encoder_stage, self.log, name,
+            finetune_encoder(self.encoder, self.tokens, targets.nodes, self.head, targets.lookup(self.task.data.num_nodes, device), self.encoder_stage, self.log, name,
                              is_multilabel(self.task), alpha=targets.alpha)
             self.embeddings = self.encoder.encode(self.task)
         with torch.no_grad():
