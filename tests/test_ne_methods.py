@@ -5,6 +5,7 @@ LD paper's algorithm must satisfy, no validation label in any loss, and the stag
 from __future__ import annotations
 
 import itertools
+import types
 
 import pytest
 import torch
@@ -163,6 +164,23 @@ def test_a_second_backbone_reuses_the_cached_stages(tiny_bert, harness_run, monk
     assert stages == ["cached", "trained"]
 
 
+def test_methods_training_the_top_block_share_one_stored_prefix(tiny_bert, harness_run, monkeypatch):
+    from harness_ne import frozen_prefix
+
+    computed = []
+    compute = frozen_prefix.FrozenPrefix.compute.__func__
+
+    def counted(cls, encoder, tokens, first_trainable):
+        computed.append(first_trainable)
+        return compute(cls, encoder, tokens, first_trainable)
+
+    monkeypatch.setattr(frozen_prefix.FrozenPrefix, "compute", classmethod(counted))
+    methods = [{**method, "params": {**method["params"], "trainable_layers": 1}} for method in ALL_METHODS if method["name"] != "fixed"]
+    _, records = harness_run(_grid(tiny_bert, methods))
+    assert len(records) == 5 and all(r["status"] == "complete" for r in records), [r.get("error") for r in records]
+    assert computed == [1]  # below block 1 of 2, once for the five methods
+
+
 def test_ld_reuses_gnn_stage_zero_when_only_later_stages_change(tiny_bert, harness_run, monkeypatch):
     stages = []
     original = harness_ne.gnn_stage.train_gnn
@@ -217,7 +235,7 @@ def test_giant_pretraining_reads_no_label(tiny_bert, harness_registry):
         def log(self, stage, **metrics):
             self.stages.append(stage)
 
-    payload = method._pretrain_and_encode(view, TextLM(model=tiny_bert, max_length=16, device="cpu"), Log(), seed=0)
+    payload = method._pretrain_and_encode(view, TextLM(model=tiny_bert, max_length=16, device="cpu"), Log(), types.SimpleNamespace(seed=0))
     assert payload["features"].shape == (80, 16) and payload["clusters"][0] == 2 and payload["clusters"] == sorted(payload["clusters"])
     assert Log.stages == [f"level{i}" for i in range(1, len(payload["clusters"]) + 1)]
 

@@ -10,7 +10,9 @@ training in ``<method>/method.py``); they share the stages in this package:
 - :mod:`.encoder_stage`: fine-tune the encoder on mini-batches of nodes through a head;
 - :mod:`.targets`: gold labels, soft pseudo-labels and the soft losses;
 - :mod:`.propagation`: the mean-aggregation operator and its hop stack (Label Deconvolution);
-- :mod:`.trainable_layers`: fine-tuning only the top transformer blocks (a CPU-budget switch);
+- :mod:`.stage_encoder`: the encoder as a stage trains it; with only the top k blocks trainable
+  (:mod:`.trainable_layers`, a CPU-budget switch) the frozen blocks' output is computed once
+  for every node and cached (:mod:`.frozen_prefix`);
 - :mod:`.params`: the shared parameter declarations and :func:`~.params.ne_method`.
 
 Every method records the wall time of its parts in ``extra.seconds`` (``encoder``, ``gnn``,

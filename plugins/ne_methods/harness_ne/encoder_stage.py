@@ -1,7 +1,8 @@
 """The encoder stage: fine-tune a trainable encoder (``lm``, ``plm``) on mini-batches of nodes.
 
-Each step embeds one batch of nodes from their own tokens (no neighbour is read, so memory grows
-with the batch, not with a sampled subgraph), maps the pooled vectors through a head, and takes
+Each step embeds one batch of nodes from their own tokens through a
+:class:`~.stage_encoder.StageEncoder` (no neighbour is read, so memory grows with the batch, not
+with a sampled subgraph), maps the pooled vectors through a head, and takes
 a soft loss against targets that the method computes for exactly those nodes. Targets may depend
 on trainable parameters of the method (Label Deconvolution's gamma): they are optimised in the
 same step. The encoder's weights, the head's and the method's extra parameters get their own
@@ -16,7 +17,7 @@ from typing import Callable, Iterable
 import torch
 
 from harness_ne.targets import soft_loss, weighted_mean
-from harness_ne.trainable_layers import top_layers
+from harness_ne.stage_encoder import StageEncoder
 
 
 @dataclass(frozen=True)
@@ -34,25 +35,21 @@ class EncoderSettings:
 TargetFunction = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
-def finetune_encoder(encoder, tokens, nodes: torch.Tensor, head: torch.nn.Module, targets: TargetFunction, settings: EncoderSettings,
+def finetune_encoder(encoder: StageEncoder, nodes: torch.Tensor, head: torch.nn.Module, targets: TargetFunction, settings: EncoderSettings,
                      log, stage: str, multilabel: bool, alpha: float = 0.0, extra: Iterable[torch.nn.Parameter] = (),
                      after_step: Callable[[], None] | None = None) -> None:
-    """Train ``encoder.module()`` and ``head`` (and ``extra``) for ``settings.epochs`` passes
-    over ``nodes`` in shuffled batches; log the mean loss per epoch under ``stage``."""
-    model = encoder.module()
-    device = next(model.parameters()).device
-    head.to(device)
-    with top_layers(model, settings.trainable_layers):
+    """Train the encoder's trainable blocks and ``head`` (and ``extra``) for ``settings.epochs``
+    passes over ``nodes`` in shuffled batches; log the mean loss per epoch under ``stage``."""
+    head.to(encoder.device)
+    with encoder.training() as trainable:
         optimizer = torch.optim.AdamW([
-            {"params": [p for p in model.parameters() if p.requires_grad], "lr": settings.lr},
+            {"params": trainable, "lr": settings.lr},
             {"params": [*head.parameters(), *extra], "lr": settings.head_lr},
         ], weight_decay=settings.weight_decay)
-        _train(encoder, tokens, nodes, head, targets, settings, optimizer, log, stage, multilabel, alpha, after_step)
+        _train(encoder, nodes, head, targets, settings, optimizer, log, stage, multilabel, alpha, after_step)
 
 
-def _train(encoder, tokens, nodes, head, targets, settings, optimizer, log, stage, multilabel, alpha, after_step) -> None:
-    model = encoder.module()
-    model.train()
+def _train(encoder, nodes, head, targets, settings, optimizer, log, stage, multilabel, alpha, after_step) -> None:
     head.train()
     try:
         for _ in range(settings.epochs):
@@ -62,8 +59,8 @@ def _train(encoder, tokens, nodes, head, targets, settings, optimizer, log, stag
                 batch = order[start : start + settings.batch_size]
                 optimizer.zero_grad()
                 target, is_train = targets(batch)
-                with autocast(model, settings.precision):
-                    embedded = encoder.embed(tokens.batch(batch))
+                with autocast(encoder.model, settings.precision):
+                    embedded = encoder.embed(batch)
                 losses = soft_loss(head(embedded.float()), target, multilabel)
                 loss = weighted_mean(losses, is_train, alpha)
                 loss.backward()
@@ -73,7 +70,6 @@ def _train(encoder, tokens, nodes, head, targets, settings, optimizer, log, stag
                 total, count = total + loss.item() * len(batch), count + len(batch)
             log.log(stage, loss=total / max(count, 1))
     finally:
-        model.eval()
         head.eval()
 
 

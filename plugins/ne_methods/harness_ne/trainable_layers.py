@@ -2,8 +2,9 @@
 
 ``top_layers(model, k)`` freezes the embeddings and every block of ``encoder.layer`` but the
 last ``k`` (the layout of BERT, MiniLM, DeBERTa and ESM models in ``transformers``); autograd then
-stops at the lowest trainable block, so a step costs the forward pass plus the backward pass of
-``k`` blocks. ``k = 0`` trains everything (the papers' setting).
+stops at the lowest trainable block. ``k = 0`` trains everything (the papers' setting). The
+encoder stages go further (:mod:`.stage_encoder`): the frozen blocks' output is computed once, so
+a step costs the forward and backward passes of ``k`` blocks only.
 """
 
 from __future__ import annotations

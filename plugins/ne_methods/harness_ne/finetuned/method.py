@@ -9,9 +9,10 @@ import torch
 from harness_ne.encoder_stage import finetune_encoder, require_trainable
 from harness_ne.gnn_stage import StageLog, Targets, predictions, reseed, train_gnn
 from harness_ne.params import encoder_settings, gnn_settings
+from harness_ne.stage_encoder import StageEncoder
 from harness_ne.targets import is_multilabel
 
-VERSION = "1"
+VERSION = "2"  # 2: frozen blocks in eval mode
 
 
 class Finetuned:
@@ -27,7 +28,7 @@ class Finetuned:
         key = {"dataset": task.identity, "encoder": context.cell.encoder.identity(), "stage": asdict(self.encoder_stage), "seed": context.seed, "version": VERSION}
         trained = []
         with log.timed("encoder"):
-            features = context.artifact("finetuned-encoder-features", key, lambda: trained.append(1) or self._encode_after_finetuning(task, encoder, log))
+            features = context.artifact("finetuned-encoder-features", key, lambda: trained.append(1) or self._encode_after_finetuning(task, encoder, log, context))
         task = task.with_features(features)
         reseed(context, "gnn-stage")  # the same draws whether the encoder stage ran or came from the cache
         model = backbone(task.in_dim, task.num_outputs)
@@ -36,10 +37,9 @@ class Finetuned:
             result = train_gnn(task, model, self.gnn, log, "gnn", context.device)
         return predictions(task, result, encoder_stage="trained" if trained else "cached", seconds=log.seconds)
 
-    def _encode_after_finetuning(self, task, encoder, log) -> torch.Tensor:
+    def _encode_after_finetuning(self, task, encoder, log, context) -> torch.Tensor:
         head = torch.nn.Linear(encoder.hidden_size, task.num_outputs)
         gold = Targets.gold(task)
-        device = next(encoder.module().parameters()).device
-        finetune_encoder(encoder, encoder.tokenize_task(task), gold.nodes, head, gold.lookup(task.data.num_nodes, device),
-                         self.encoder_stage, log, "encoder", is_multilabel(task))
-        return encoder.encode(task)
+        stage = StageEncoder(encoder, task, self.encoder_stage.trainable_layers, context)
+        finetune_encoder(stage, gold.nodes, head, gold.lookup(task.data.num_nodes, stage.device), self.encoder_stage, log, "encoder", is_multilabel(task))
+        return stage.encode()

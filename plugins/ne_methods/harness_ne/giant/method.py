@@ -13,8 +13,9 @@ from harness_ne.encoder_stage import finetune_encoder, require_trainable
 from harness_ne.giant.hierarchy import build_levels
 from harness_ne.gnn_stage import StageLog, predictions, reseed, train_gnn
 from harness_ne.params import encoder_settings, gnn_settings
+from harness_ne.stage_encoder import StageEncoder
 
-VERSION = "1"
+VERSION = "2"  # 2: frozen blocks in eval mode
 
 
 def neighbour_matrix(edge_index: torch.Tensor, num_nodes: int) -> sp.csr_matrix:
@@ -55,7 +56,7 @@ class GIANT:
         key = {"dataset": task.identity, "encoder": context.cell.encoder.identity(), **settings, "seed": context.seed, "version": VERSION}
         trained = []
         with log.timed("encoder"):
-            payload = context.artifact("giant-encoder-features", key, lambda: trained.append(1) or self._pretrain_and_encode(task, encoder, log, context.seed))
+            payload = context.artifact("giant-encoder-features", key, lambda: trained.append(1) or self._pretrain_and_encode(task, encoder, log, context))
         task = task.with_features(payload["features"])
         reseed(context, "gnn-stage")  # the same draws whether the encoder stage ran or came from the cache
         model = backbone(task.in_dim, task.num_outputs)
@@ -65,18 +66,18 @@ class GIANT:
             result = train_gnn(task, model, self.gnn, log, "gnn", context.device)
         return predictions(task, result, encoder_stage="trained" if trained else "cached", hierarchy=payload["clusters"], seconds=log.seconds)
 
-    def _pretrain_and_encode(self, task, encoder, log, seed) -> dict:
+    def _pretrain_and_encode(self, task, encoder, log, context) -> dict:
         n = task.data.num_nodes
         adjacency = neighbour_matrix(task.data.edge_index, n)
         degree = torch.from_numpy(np.asarray(adjacency.sum(axis=1)).ravel())
         nodes = ((degree > 0) & (degree < self.max_degree)).nonzero().view(-1)
-        levels = build_levels(label_embeddings(task.raw[encoder.field], encoder.field, adjacency, seed), self.branching, self.leaf_size, seed)
-        tokens = encoder.tokenize_task(task)
+        levels = build_levels(label_embeddings(task.raw[encoder.field], encoder.field, adjacency, context.seed), self.branching, self.leaf_size, context.seed)
+        stage = StageEncoder(encoder, task, self.encoder_stage.trainable_layers, context)
         for depth, clusters in enumerate(levels, start=1):
-            self._fit_level(encoder, tokens, nodes, adjacency, clusters, log, f"level{depth}")
-        return {"features": encoder.encode(task), "clusters": [int(level.max()) + 1 for level in levels]}
+            self._fit_level(stage, nodes, adjacency, clusters, log, f"level{depth}")
+        return {"features": stage.encode(), "clusters": [int(level.max()) + 1 for level in levels]}
 
-    def _fit_level(self, encoder, tokens, nodes, adjacency, clusters, log, stage) -> None:
+    def _fit_level(self, encoder, nodes, adjacency, clusters, log, stage) -> None:
         """Predict, for each node, the clusters of this level that hold its neighbours."""
         k = int(clusters.max()) + 1
         membership = sp.csr_matrix((np.ones(len(clusters), dtype=np.float32), (np.arange(len(clusters)), clusters.numpy())), shape=(len(clusters), k))
@@ -87,4 +88,4 @@ class GIANT:
             rows = torch.from_numpy(held[batch.cpu().numpy()].toarray()).clamp(max=1).to(head.weight.device)
             return rows, torch.ones(len(batch), dtype=torch.bool, device=head.weight.device)
 
-        finetune_encoder(encoder, tokens, nodes, head, targets, self.encoder_stage, log, stage, multilabel=True)
+        finetune_encoder(encoder, nodes, head, targets, self.encoder_stage, log, stage, multilabel=True)

@@ -9,6 +9,7 @@ import torch
 from harness_ne.encoder_stage import finetune_encoder, require_trainable
 from harness_ne.gnn_stage import GNNResult, StageLog, Targets, predictions, train_gnn
 from harness_ne.params import encoder_settings, gnn_settings
+from harness_ne.stage_encoder import StageEncoder
 from harness_ne.targets import gold_rows, is_multilabel, probabilities
 
 
@@ -31,7 +32,7 @@ class GLEM:
     def run(self, task, encoder, backbone, context):
         require_trainable(encoder, "glem")
         self.task, self.encoder, self.backbone, self.context = task, encoder, backbone, context
-        self.tokens = encoder.tokenize_task(task)
+        self.stage_encoder = StageEncoder(encoder, task, self.encoder_stage.trainable_layers, context)
         self.head = torch.nn.Linear(encoder.hidden_size, task.num_outputs)
         context.track(*encoder.modules(), self.head)
         context.plan_epochs(self.encoder_stage.epochs * (1 + self.em_iterations) + self.gnn.epochs * (1 + self.em_iterations))
@@ -79,11 +80,11 @@ class GLEM:
     def _lm_step(self, name: str, pseudo) -> Step:
         """Train the LM and its head, then infer embeddings and logits of every node."""
         targets = self._targets(pseudo, *self.lm_pseudo)
-        device = next(self.encoder.module().parameters()).device
+        device = self.stage_encoder.device
         with self.log.timed("encoder"):
-            finetune_encoder(self.encoder, self.tokens, targets.nodes, self.head, targets.lookup(self.task.data.num_nodes, device), self.encoder_stage, self.log, name,
+            finetune_encoder(self.stage_encoder, targets.nodes, self.head, targets.lookup(self.task.data.num_nodes, device), self.encoder_stage, self.log, name,
                              is_multilabel(self.task), alpha=targets.alpha)
-            self.embeddings = self.encoder.encode(self.task)
+            self.embeddings = self.stage_encoder.encode()
         with torch.no_grad():
             logits = self.head.cpu()(self.embeddings)
         score = self.task.score("valid", logits[self.task.items["valid"]])

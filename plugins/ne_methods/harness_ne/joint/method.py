@@ -6,8 +6,8 @@ import torch
 
 from harness_ne.encoder_stage import autocast, require_trainable
 from harness_ne.gnn_stage import GNNResult, StageLog, forward, predictions
+from harness_ne.stage_encoder import StageEncoder
 from harness_ne.targets import gold_rows, is_multilabel, soft_loss
-from harness_ne.trainable_layers import top_layers
 
 
 class Joint:
@@ -17,21 +17,19 @@ class Joint:
 
     def run(self, task, encoder, backbone, context):
         require_trainable(encoder, "joint")
-        lm = encoder.module()
-        device = next(lm.parameters()).device
-        model = backbone(encoder.hidden_size, task.num_outputs).to(device)
-        context.track(lm, model)
-        context.plan_epochs(self.epochs)
-        optimizer = torch.optim.AdamW([
-            {"params": list(lm.parameters()), "lr": self.encoder_lr},
-            {"params": list(model.parameters()), "lr": self.lr},
-        ], weight_decay=self.weight_decay)
-        tokens = encoder.tokenize_task(task)
         log, best = StageLog(context), None
-        with top_layers(lm, self.trainable_layers):
+        with log.timed("encoder"):
+            encoder = StageEncoder(encoder, task, self.trainable_layers, context)
+        device = encoder.device
+        model = backbone(encoder.hidden_size, task.num_outputs).to(device)
+        context.track(encoder.model, model)
+        context.plan_epochs(self.epochs)
+        with encoder.training() as trainable:
+            optimizer = torch.optim.AdamW([{"params": trainable, "lr": self.encoder_lr}, {"params": list(model.parameters()), "lr": self.lr}],
+                                          weight_decay=self.weight_decay)
             for epoch in range(self.epochs):
                 with log.timed("joint"):  # encoder and GNN in the same steps: not separable
-                    loss = self._train_epoch(task, encoder, tokens, model, optimizer, device)
+                    loss = self._train_epoch(task, encoder, model, optimizer, device)
                 with log.timed("encoder"):
                     logits = self._predict_all(task, encoder, model, device)
                 score = task.score("valid", logits[task.items["valid"]])
@@ -40,7 +38,7 @@ class Joint:
                     best = GNNResult(model, score, epoch, logits)
         return predictions(task, best, seconds=log.seconds)
 
-    def _train_epoch(self, task, encoder, tokens, model, optimizer, device) -> float:
+    def _train_epoch(self, task, encoder, model, optimizer, device) -> float:
         from harness_supervised.neighbor_sampler import neighbor_loader
 
         multilabel = is_multilabel(task)
@@ -50,13 +48,12 @@ class Joint:
         gold = gold_rows(task)
         graph = task.data.clone()
         graph.target_position = position
-        encoder.module().train()
         model.train()
         total, count = 0.0, 0
         for batch in neighbor_loader(graph, self.fanout, self.batch_size, train, shuffle=True):
             optimizer.zero_grad()
-            with autocast(encoder.module(), self.precision):
-                features = encoder.embed(tokens.batch(batch.n_id))  # every node of the subgraph, with gradients
+            with autocast(encoder.model, self.precision):
+                features = encoder.embed(batch.n_id)  # every node of the subgraph, with gradients
             out = model(features.float(), batch.edge_index.to(device), getattr(batch, "edge_attr", None))[: batch.batch_size]
             target = gold[batch.target_position[: batch.batch_size]].to(device)
             loss = soft_loss(out, target, multilabel).mean()
@@ -68,5 +65,5 @@ class Joint:
     @torch.no_grad()
     def _predict_all(self, task, encoder, model, device) -> torch.Tensor:
         model.eval()
-        features = encoder.encode(task).to(device)
+        features = encoder.encode().to(device)
         return forward(model, task.with_features(features).data.to(device)).cpu()

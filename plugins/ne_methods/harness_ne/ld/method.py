@@ -9,6 +9,7 @@ import torch
 from harness_ne.encoder_stage import finetune_encoder, require_trainable
 from harness_ne.gnn_stage import GNNResult, StageLog, predictions, reseed, train_gnn
 from harness_ne.params import encoder_settings, gnn_settings
+from harness_ne.stage_encoder import StageEncoder
 from harness_ne.propagation import hop_stack, mean_aggregation
 from harness_ne.targets import gold_and_pseudo, is_multilabel
 
@@ -58,7 +59,7 @@ class LabelDeconvolution:
         log = StageLog(context)
         with log.timed("encoder"):
             fixed = context.encode(task, encoder)
-            tokens = encoder.tokenize_task(task)
+            stage_encoder = StageEncoder(encoder, task, self.encoder_stage.trainable_layers, context)
         model = backbone(fixed.in_dim, task.num_outputs)
         if not getattr(model, "has_forward_without_propagation", False):
             raise TypeError(f"ld needs a backbone with forward_without_propagation (GCN, GraphSAGE, GAT, MLP, SIGN), not {type(model).__name__}")
@@ -73,8 +74,8 @@ class LabelDeconvolution:
         for round_ in range(1, self.rounds + 1):
             with log.timed("encoder"):
                 stack = hop_stack(gold_and_pseudo(fixed, result.logits, self.tau), operator, hops)
-                gamma.append(self._encoder_stage(fixed, encoder, tokens, model, stack, log, f"encoder{round_}"))
-                features = fixed.with_features(encoder.encode(task))
+                gamma.append(self._encoder_stage(fixed, stage_encoder, model, stack, log, f"encoder{round_}"))
+                features = fixed.with_features(stage_encoder.encode())
             with log.timed("gnn"):
                 result = train_gnn(features, model, self.gnn, log, f"gnn{round_}", context.device)
             scores.append(result.best_score)
@@ -93,9 +94,9 @@ class LabelDeconvolution:
         model.load_state_dict(stage["state"])
         return GNNResult(model, stage["score"], stage["epoch"], stage["logits"])
 
-    def _encoder_stage(self, task, encoder, tokens, model, stack, log, stage) -> list[list[float]]:
+    def _encoder_stage(self, task, encoder, model, stack, log, stage) -> list[list[float]]:
         """Fine-tune the encoder toward the inverse labels; gamma after every step."""
-        device = next(encoder.module().parameters()).device
+        device = encoder.device
         multilabel = is_multilabel(task)
         inverse = InverseLabels(stack, multilabel, self.lam).to(device)
         is_train = torch.zeros(task.data.num_nodes, dtype=torch.bool, device=device)
@@ -110,6 +111,6 @@ class LabelDeconvolution:
             trajectory.append(inverse.gamma.detach().tolist())
 
         everyone = torch.arange(task.data.num_nodes)
-        finetune_encoder(encoder, tokens, everyone, NoPropagationHead(model), targets, self.encoder_stage, log, stage, multilabel,
+        finetune_encoder(encoder, everyone, NoPropagationHead(model), targets, self.encoder_stage, log, stage, multilabel,
                          alpha=self.alpha, extra=inverse.parameters(), after_step=keep_gamma)
         return trajectory
