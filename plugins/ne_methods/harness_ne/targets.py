@@ -56,6 +56,14 @@ def soft_loss(logits: torch.Tensor, target: torch.Tensor, multilabel: bool) -> t
     return (losses * known).sum(dim=-1) / known.sum(dim=-1).clamp(min=1)
 
 
+def squared_hinge(scores: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Per-row mean of ``max(0, 1 - y s)^2`` over the entries whose target ``y`` is +1 or -1
+    (NaN: not a candidate, skipped); XR-Transformer's ranking loss."""
+    known = ~torch.isnan(target)
+    losses = torch.relu(1 - torch.nan_to_num(target) * scores).pow(2)
+    return (losses * known).sum(dim=-1) / known.sum(dim=-1).clamp(min=1)
+
+
 def weighted_mean(losses: torch.Tensor, is_train: torch.Tensor, alpha: float) -> torch.Tensor:
     """``alpha * mean(non-training rows) + (1 - alpha) * mean(training rows)``; a batch with
     rows of only one kind uses that kind's mean."""

@@ -12,16 +12,20 @@ never a label.
    the normalised sum of the TF-IDF vectors of the nodes that have it, as the official code does
    (word TF-IDF of the text; character 3-grams for ``plm`` sequences), here reduced to 256
    dimensions by a seeded truncated SVD before clustering.
-3. Coarse-to-fine fine-tuning: for each level of the hierarchy, from the top, the encoder with a
-   new linear head learns to predict which clusters of that level hold the node's neighbours
-   (``epochs_per_level`` passes). 4. Every node is re-encoded; the GNN stage trains the backbone.
+3. Coarse-to-fine fine-tuning: for each level of the hierarchy, from the top, the encoder and a
+   linear ranker of that level's clusters learn to score the clusters holding a node's
+   neighbours above the other children of the same parents (teacher-forced negatives; all
+   clusters at the top level) with XR-Transformer's squared hinge loss, ``epochs_per_level``
+   passes per level; each level's ranker starts from its parent level's (a cluster from its
+   parent's row). 4. Every node is re-encoded; the GNN stage trains the backbone.
 
 The fine-tuned features depend on the dataset, encoder, these parameters and the seed only, so
 they are cached and shared by every backbone. What differs from GIANT-XRT (XR-Transformer in
-PECOS): the hierarchy is built here in torch, the loss is binary cross-entropy over all clusters
-of a level instead of a squared hinge over matched clusters with hard negatives, and the
-curriculum stops at the leaf clusters (XR-Transformer's last level ranks individual labels with
-a linear model and concatenates its own TF-IDF-based features to the encoder's).
+PECOS): the hierarchy is built here in torch; the negatives are the teacher-forced ones only
+(XR-Transformer adds matcher-aware negatives, the clusters its previous level ranks highest); no
+learning-rate warm-up; and the curriculum stops at the leaf clusters (XR-Transformer's last level
+ranks individual labels with a linear model and concatenates its own TF-IDF-based features to
+the encoder's).
 """
 
 from harness import Param, hookimpl

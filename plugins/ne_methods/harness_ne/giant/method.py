@@ -14,8 +14,9 @@ from harness_ne.giant.hierarchy import build_levels
 from harness_ne.gnn_stage import StageLog, predictions, reseed, train_gnn
 from harness_ne.params import encoder_settings, gnn_settings
 from harness_ne.stage_encoder import StageEncoder
+from harness_ne.targets import squared_hinge
 
-VERSION = "2"  # 2: frozen blocks in eval mode
+VERSION = "3"  # 2: frozen blocks in eval mode; 3: squared hinge, teacher-forced negatives, bootstrapped heads
 
 
 def neighbour_matrix(edge_index: torch.Tensor, num_nodes: int) -> sp.csr_matrix:
@@ -73,19 +74,47 @@ class GIANT:
         nodes = ((degree > 0) & (degree < self.max_degree)).nonzero().view(-1)
         levels = build_levels(label_embeddings(task.raw[encoder.field], encoder.field, adjacency, context.seed), self.branching, self.leaf_size, context.seed)
         stage = StageEncoder(encoder, task, self.encoder_stage.trainable_layers, context)
-        for depth, clusters in enumerate(levels, start=1):
-            self._fit_level(stage, nodes, adjacency, clusters, log, f"level{depth}")
+        head = None
+        for depth in range(len(levels)):
+            head = self._fit_level(stage, nodes, adjacency, levels, depth, head, log)
         return {"features": stage.encode(), "clusters": [int(level.max()) + 1 for level in levels]}
 
-    def _fit_level(self, encoder, nodes, adjacency, clusters, log, stage) -> None:
-        """Predict, for each node, the clusters of this level that hold its neighbours."""
-        k = int(clusters.max()) + 1
-        membership = sp.csr_matrix((np.ones(len(clusters), dtype=np.float32), (np.arange(len(clusters)), clusters.numpy())), shape=(len(clusters), k))
-        held = (adjacency @ membership).tocsr()
-        head = torch.nn.Linear(encoder.hidden_size, k)
+    def _fit_level(self, encoder, nodes, adjacency, levels, depth, parent_head, log) -> torch.nn.Linear:
+        """Rank, for each node, the clusters of level ``depth`` that hold its neighbours above
+        their siblings: positives are the clusters holding a neighbour, negatives the other
+        children of the parents holding one (teacher-forced negatives; every cluster at the top
+        level). The head starts from its parent level's (each cluster from its parent's row)."""
+        clusters = levels[depth]
+        held = (adjacency @ membership(clusters)).tocsr()
+        head = torch.nn.Linear(encoder.hidden_size, int(clusters.max()) + 1)
+        if depth == 0:
+            parent, parent_held = None, None
+        else:
+            parent = parents(levels[depth - 1], clusters)
+            parent_held = (adjacency @ membership(levels[depth - 1])).tocsr()
+            with torch.no_grad():
+                head.weight.copy_(parent_head.weight[parent])
+                head.bias.copy_(parent_head.bias[parent])
 
         def targets(batch):
-            rows = torch.from_numpy(held[batch.cpu().numpy()].toarray()).clamp(max=1).to(head.weight.device)
-            return rows, torch.ones(len(batch), dtype=torch.bool, device=head.weight.device)
+            rows = batch.cpu().numpy()
+            positive = torch.from_numpy(held[rows].toarray()) > 0
+            candidate = torch.ones_like(positive) if parent is None else torch.from_numpy(parent_held[rows].toarray())[:, parent] > 0
+            target = torch.where(positive, 1.0, torch.where(candidate, -1.0, float("nan")))
+            return target.to(head.weight.device), torch.ones(len(batch), dtype=torch.bool, device=head.weight.device)
 
-        finetune_encoder(encoder, nodes, head, targets, self.encoder_stage, log, stage, multilabel=True)
+        finetune_encoder(encoder, nodes, head, targets, self.encoder_stage, log, f"level{depth + 1}", multilabel=True, loss=squared_hinge)
+        return head
+
+
+def membership(clusters: torch.Tensor) -> sp.csr_matrix:
+    """Labels x clusters, 1 where the label is in the cluster."""
+    k = int(clusters.max()) + 1
+    return sp.csr_matrix((np.ones(len(clusters), dtype=np.float32), (np.arange(len(clusters)), clusters.numpy())), shape=(len(clusters), k))
+
+
+def parents(coarse: torch.Tensor, fine: torch.Tensor) -> torch.Tensor:
+    """The coarse cluster of every fine cluster (the levels nest)."""
+    parent = torch.empty(int(fine.max()) + 1, dtype=torch.long)
+    parent[fine] = coarse
+    return parent
