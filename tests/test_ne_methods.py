@@ -309,7 +309,7 @@ def test_ld_and_glem_with_a_protein_encoder_on_a_multilabel_graph_with_edge_feat
 
 
 def test_every_node_backbone_serves_the_methods_that_fit_it(tiny_bert, harness_run):
-    backbones = ("gcn", "sage", "gat", "gin", "mlp", "sign")
+    backbones = ("gcn", "sage", "gat", "gin", "mlp", "sign", "revgat")
     grid = _grid(tiny_bert, [{"name": "fixed", "params": {"epochs": 5}}, {"name": "ld", "params": {**FAST, "epochs": 5}}], backbones=backbones)
     grid["backbones"] = [{"name": name, "params": {"hidden": 8}} for name in backbones]
     summary, records = harness_run(grid)

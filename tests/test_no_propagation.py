@@ -7,11 +7,13 @@ from __future__ import annotations
 import pytest
 import torch
 
+from harness_pyg_backbones.revgat import revgat
 from harness_pyg_backbones.sign import sign
 from harness_pyg_backbones.stack import gat, gcn, gin, mlp, sage
 
 COMMON = dict(num_layers=3, hidden=8, dropout=0.0, activation="elu", norm="layer", residual=True)
 N, IN, OUT = 12, 5, 4
+REVGAT = dict(num_layers=4, hidden=4, heads=2, groups=2, dropout=0.0, activation="elu", norm="layer")
 
 
 def _inputs(seed=0):
@@ -34,7 +36,8 @@ def _self_loops():
     lambda: mlp(IN, OUT, "node-classification", **COMMON),
     lambda: sign(IN, OUT, "node-classification", hops=3, operator="mean", **COMMON),
     lambda: sign(IN, OUT, "node-classification", hops=2, operator="sym", **COMMON),
-], ids=["gcn", "sage-mean", "sage-max", "gat", "mlp", "sign-mean", "sign-sym"])
+    lambda: revgat(IN, OUT, "node-classification", **REVGAT),
+], ids=["gcn", "sage-mean", "sage-max", "gat", "mlp", "sign-mean", "sign-sym", "revgat"])
 def test_equals_the_forward_where_each_node_is_its_only_neighbour(make):
     torch.manual_seed(0)
     model = make().eval()
@@ -76,12 +79,45 @@ def test_hops_and_layers_without_such_a_forward():
 
 def test_every_backbone_declaring_the_capability_honours_it(harness_registry):
     declared = sorted(name for name, c in harness_registry.components["backbone"].items() if "no-propagation" in c.capabilities)
-    assert {"gcn", "sage", "gat", "mlp", "sign"} <= set(declared)
+    assert {"gcn", "sage", "gat", "mlp", "sign", "revgat"} <= set(declared)
     for name in declared:
         component = harness_registry.get("backbone", name)
         model = component.load()(IN, OUT, "node-classification", **component.defaults())
         assert isinstance(model.hops, int) and model.has_forward_without_propagation, name
         assert model.eval().forward_without_propagation(torch.randn(N, IN)).shape == (N, OUT)
+
+
+def test_revgat_reversible_layers_give_the_gradients_of_plain_residual_layers():
+    """The reversible layers free their inputs and recompute them in the backward pass; with the
+    same dropout mask the gradients must equal those of the same layers run without that trick."""
+    x, edges = _inputs()
+    attributes = torch.randn(edges.size(1), 3)
+    gradients = []
+    for reversible in (True, False):
+        torch.manual_seed(0)
+        model = revgat(IN, OUT, "node-classification", **{**REVGAT, "dropout": 0.3, "norm": "batch"}, edge_dim=3)
+        for block in model.blocks:
+            block.disable = not reversible
+        model(x, edges, attributes).pow(2).sum().backward()
+        gradients.append({name: p.grad for name, p in model.named_parameters()})
+    assert gradients[0].keys() == gradients[1].keys() and len(gradients[0]) > 10
+    assert all(gradients[0][name] is not None and torch.allclose(gradients[0][name], gradients[1][name], atol=1e-5) for name in gradients[0])
+    assert any("blocks.1.convs.1.conv.lin_edge" in name for name in gradients[0])  # edge features reach every block
+
+
+def test_revgat_trains_as_a_head_without_propagation():
+    torch.manual_seed(0)
+    model = revgat(IN, OUT, "node-classification", **{**REVGAT, "dropout": 0.3}, edge_dim=3)
+    model.forward_without_propagation(torch.randn(N, IN)).pow(2).sum().backward()  # attention weights unused
+    assert model.blocks[0].convs[0].conv.lin.weight.grad.abs().sum() > 0 and model.blocks[0].convs[0].conv.att_src.grad is None
+    assert all(not block.disable for block in model.blocks)  # reversible again for the full forward
+
+
+def test_revgat_refuses_shapes_it_cannot_split():
+    with pytest.raises(ValueError, match="hidden must be a multiple of groups"):
+        revgat(IN, OUT, "node-classification", **{**REVGAT, "hidden": 5})
+    with pytest.raises(ValueError, match="num_layers >= 2"):
+        revgat(IN, OUT, "node-classification", **{**REVGAT, "num_layers": 1})
 
 
 def test_sign_propagates_with_the_operator_it_names():

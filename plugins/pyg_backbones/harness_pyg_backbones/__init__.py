@@ -1,12 +1,14 @@
-"""GNN backbones from PyTorch Geometric layers: GCN, GraphSAGE, GAT, GIN, an MLP, and the
-decoupled SIGN (:mod:`.sign`).
+"""GNN backbones from PyTorch Geometric layers: GCN, GraphSAGE, GAT, GIN, an MLP, the
+decoupled SIGN (:mod:`.sign`) and the reversible RevGAT (:mod:`.revgat`).
 
 Each is a stack of PyG layers with the knobs users expect (layers, hidden width, dropout,
 activation, normalisation, residual connections); :mod:`.stack` holds the one stack they share.
 A backbone maps node features to one row per node; methods add pooling and heads. GCN,
-GraphSAGE, GAT, the MLP and SIGN have the capability ``no-propagation``: they expose ``hops`` and
+GraphSAGE, GAT, the MLP, SIGN and RevGAT have the capability ``no-propagation``: they expose ``hops`` and
 ``forward_without_propagation(x)`` (:mod:`.no_propagation`), which Label Deconvolution needs.
 """
+
+from dataclasses import replace
 
 from harness import Component, Param, hookimpl
 
@@ -20,13 +22,22 @@ _COMMON = (
 )
 
 
-def _backbone(name, doc, extra=(), capabilities=(), module="stack"):
+#: RevGAT's official ogbn-arxiv shape (LD, GLEM); its hidden layers are residual by construction
+_REVGAT = tuple(replace(p, default={"num_layers": 3, "hidden": 256, "norm": "batch"}.get(p.name, p.default)) for p in _COMMON if p.name != "residual") + (
+    Param("heads", "int", 3, "attention heads of the first and hidden layers (concatenated)", minimum=1),
+    Param("groups", "int", 2, "channel groups of each reversible layer (hidden must be a multiple)", minimum=2),
+    Param("attention_dropout", "float", 0.0, "dropout on attention coefficients", minimum=0),
+    Param("edge_dim", "int", 0, "edge feature width used by attention; 0 ignores edge features", minimum=0),
+)
+
+
+def _backbone(name, doc, extra=(), capabilities=(), module="stack", params=_COMMON):
     return Component(
         kind="backbone",
         name=name,
         factory=f"harness_pyg_backbones.{module}:{name}",
         doc=doc,
-        params=_COMMON + tuple(extra),
+        params=params + tuple(extra),
         version="1",
         capabilities=frozenset(capabilities),
     )
@@ -55,4 +66,6 @@ def harness_backbones():
                   [Param("hops", "int", 3, "K, the number of propagations", minimum=0),
                    Param("operator", "str", "sym", "P: GCN's symmetric normalisation or the mean over in-neighbours and self", choices=("sym", "mean"))],
                   capabilities={"no-propagation"}, module="sign"),
+        _backbone("revgat", "RevGAT (Li et al., ICML 2021): GAT with grouped reversible hidden layers (PyG GroupAddRev), memory independent of depth.",
+                  capabilities={"no-propagation"}, module="revgat", params=_REVGAT),
     ]
