@@ -92,14 +92,19 @@ def test_revgat_reversible_layers_give_the_gradients_of_plain_residual_layers():
     same dropout mask the gradients must equal those of the same layers run without that trick."""
     x, edges = _inputs()
     attributes = torch.randn(edges.size(1), 3)
-    gradients = []
+    gradients, saved = [], []
     for reversible in (True, False):
         torch.manual_seed(0)
         model = revgat(IN, OUT, "node-classification", **{**REVGAT, "dropout": 0.3, "norm": "batch"}, edge_dim=3)
         for block in model.blocks:
             block.disable = not reversible
-        model(x, edges, attributes).pow(2).sum().backward()
+        kept = []
+        with torch.autograd.graph.saved_tensors_hooks(lambda tensor: kept.append(tensor) or tensor, lambda tensor: tensor):
+            loss = model(x, edges, attributes).pow(2).sum()
+        loss.backward()
         gradients.append({name: p.grad for name, p in model.named_parameters()})
+        saved.append(len(kept))
+    assert saved[0] < saved[1] / 2  # the reversible layers keep nothing for the backward pass
     assert gradients[0].keys() == gradients[1].keys() and len(gradients[0]) > 10
     assert all(gradients[0][name] is not None and torch.allclose(gradients[0][name], gradients[1][name], atol=1e-5) for name in gradients[0])
     assert any("blocks.1.convs.1.conv.lin_edge" in name for name in gradients[0])  # edge features reach every block

@@ -62,12 +62,13 @@ def _gat(layer: pyg.GATConv, h, edge_index, edge_attr):
 
 
 def _reversible(block: pyg.GroupAddRev, reversible: bool):
-    """``block`` as a callable that frees and recomputes its input (``reversible``) or keeps it.
-    Without propagation the attention weights are unused, and the recomputing backward pass
-    differentiates every weight, so that form runs as plain residual couplings."""
+    """``block`` as a callable that keeps its input when not ``reversible`` (and otherwise as it
+    is configured). Without propagation the attention weights are unused, and the recomputing
+    backward pass differentiates every weight, so that form runs as plain residual couplings."""
 
     def call(*args):
-        previous, block.disable = block.disable, not reversible
+        previous = block.disable
+        block.disable = previous or not reversible
         try:
             return block(*args)
         finally:
