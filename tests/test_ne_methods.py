@@ -254,7 +254,8 @@ def test_giant_ranks_neighbour_clusters_against_their_siblings(monkeypatch):
                          epochs=1, lr=0.01, weight_decay=0.0, patience=0, batch_size=0, fanout=[5])
     encoder = types.SimpleNamespace(hidden_size=3)
     parent_head = torch.nn.Linear(3, 2)
-    head = method._fit_level(encoder, torch.arange(4), adjacency, levels, 1, parent_head, log=None)
+    held = giant.clusters_held(adjacency, levels)
+    head = method._fit_level(encoder, torch.arange(4), held, levels, 1, parent_head, log=None)
     assert torch.equal(head.weight, parent_head.weight[[0, 0, 1]]) and torch.equal(head.bias, parent_head.bias[[0, 0, 1]])
     target, _ = seen["targets"](torch.tensor([0, 1, 3]))
     nan = float("nan")
@@ -262,7 +263,7 @@ def test_giant_ranks_neighbour_clusters_against_their_siblings(monkeypatch):
     assert torch.equal(torch.nan_to_num(target), torch.tensor([[-1.0, 1.0, 0], [1.0, -1.0, 1.0], [0, 0, 1.0]]))
     scores = torch.tensor([[0.5, 2.0, 9.0], [1.0, 1.0, 1.0], [nan, -4.0, 0.0]])
     assert torch.allclose(seen["loss"](torch.nan_to_num(scores), target), torch.tensor([(1.5**2 + 0) / 2, (0 + 4 + 0) / 3, 1.0]))
-    top = method._fit_level(encoder, torch.arange(4), adjacency, levels, 0, None, log=None)
+    top = method._fit_level(encoder, torch.arange(4), held, levels, 0, None, log=None)
     target, _ = seen["targets"](torch.tensor([0]))
     assert top.out_features == 2 and torch.equal(target, torch.tensor([[1.0, -1.0]]))  # every top-level cluster is a candidate
 

@@ -118,6 +118,12 @@ class TokenizedInputs:
             ids = torch.where(mask, self.input_ids[index].long(), ids)
         return {"input_ids": ids, "attention_mask": mask.long()}
 
+    def by_length(self, batch_size: int):
+        """Node ids in batches of ``batch_size``, longest rows first (little padding per batch)."""
+        order = torch.argsort(self.lengths, descending=True, stable=True)
+        for start in range(0, len(order), batch_size):
+            yield order[start : start + batch_size]
+
     def payload(self) -> dict:
         return {"input_ids": self.input_ids, "lengths": self.lengths, "pad_token_id": self.pad_token_id}
 
@@ -261,12 +267,10 @@ class PretrainedEncoder(Encoder):
         model = self.module()
         training = model.training
         model.eval()
-        order = torch.argsort(inputs.lengths, descending=True, stable=True)
         out = None
         try:
             with torch.no_grad():
-                for start in range(0, len(order), self.batch_size):
-                    nodes = order[start : start + self.batch_size]
+                for nodes in inputs.by_length(self.batch_size):
                     vectors = self.embed(inputs.batch(nodes)).float().cpu()
                     if out is None:
                         out = torch.empty(len(inputs), vectors.size(1))

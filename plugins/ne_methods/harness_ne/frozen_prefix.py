@@ -59,13 +59,11 @@ class FrozenPrefix:
     def compute(cls, encoder, tokens, first_trainable: int) -> "FrozenPrefix":
         model = encoder.module()
         states = torch.empty(int(tokens.lengths.sum()), int(model.config.hidden_size))
-        order = torch.argsort(tokens.lengths, descending=True, stable=True)
         training = model.training
         model.eval()
         try:
             with torch.no_grad(), _captured_input(blocks(model)[first_trainable]) as seen:
-                for start in range(0, len(order), encoder.batch_size):
-                    nodes = order[start : start + encoder.batch_size]
+                for nodes in tokens.by_length(encoder.batch_size):
                     batch = tokens.batch(nodes)
                     with contextlib.suppress(_Captured):
                         encoder.embed(batch)

@@ -18,8 +18,8 @@ ENCODER_PARAMS = (
     Param("encoder_lr", "float", 2e-5, "encoder stage: AdamW learning rate of the encoder", minimum=0),
     Param("head_lr", "float", 1e-3, "encoder stage: AdamW learning rate of the head (and of the method's own parameters)", minimum=0),
     Param("encoder_batch_size", "int", 16, "encoder stage: nodes per step", minimum=1),
-    Param("trainable_layers", "int", 0, "encoder stage: fine-tune only the top k transformer blocks (0: all, as the papers do; a CPU-budget switch); the frozen blocks run in eval mode, once per node", minimum=0),
-    Param("precision", "str", "fp32", "encoder stage: the encoder's forward in float32, or under bfloat16 autocast (GPU memory; weights stay float32)", choices=("fp32", "bf16")),
+    Param("trainable_layers", "int", 0, "fine-tune only the encoder's top k transformer blocks (0: all, as the papers do; a CPU-budget switch); the frozen blocks run in eval mode, once per node", minimum=0),
+    Param("precision", "str", "fp32", "the encoder's forward in float32, or under bfloat16 autocast (GPU memory; weights stay float32)", choices=("fp32", "bf16")),
 )
 
 NODE_TASKS = frozenset({"node-classification", "node-multilabel"})

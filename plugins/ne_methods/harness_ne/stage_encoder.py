@@ -30,11 +30,13 @@ class StageEncoder:
         self.encoder, self.task, self.context = encoder, task, context
         self.tokens = encoder.tokenize_task(task)
         self.model = encoder.module()
+        self.trainable_layers = trainable_layers
         self.first_trainable = len(blocks(self.model)) - trainable_layers if trainable_layers > 0 else None
         if self.first_trainable is not None and self.first_trainable < 0:
             raise ValueError(f"trainable_layers = {trainable_layers}, but the encoder has {len(blocks(self.model))} blocks")
         self.prefix: FrozenPrefix | None = None
         self._in_training = False
+        # first_trainable None or 0: no block is frozen, nothing to store
         if self.first_trainable and size_in_bytes(self.tokens, encoder.hidden_size) <= LIMIT_BYTES:
             self.prefix = self._stored_prefix()
 
@@ -49,7 +51,7 @@ class StageEncoder:
     @contextlib.contextmanager
     def training(self):
         """Trainable parameters frozen or not, modules in train or eval mode, for the block."""
-        with top_layers(self.model, 0 if self.first_trainable is None else len(blocks(self.model)) - self.first_trainable):
+        with top_layers(self.model, self.trainable_layers):
             self._in_training = True
             self._training_modes()
             try:
@@ -89,11 +91,9 @@ class StageEncoder:
         if self.prefix is None:
             with self._evaluating():
                 return self.encoder.encode(self.task)
-        order = torch.argsort(self.tokens.lengths, descending=True, stable=True)
         out = torch.empty(len(self.tokens), self.encoder.hidden_size)
         with self._evaluating():
-            for start in range(0, len(order), self.encoder.batch_size):
-                nodes = order[start : start + self.encoder.batch_size]
+            for nodes in self.tokens.by_length(self.encoder.batch_size):
                 out[nodes] = self.embed(nodes).float().cpu()
         return out
 

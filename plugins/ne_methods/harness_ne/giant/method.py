@@ -74,37 +74,41 @@ class GIANT:
         nodes = ((degree > 0) & (degree < self.max_degree)).nonzero().view(-1)
         levels = build_levels(label_embeddings(task.raw[encoder.field], encoder.field, adjacency, context.seed), self.branching, self.leaf_size, context.seed)
         stage = StageEncoder(encoder, task, self.encoder_stage.trainable_layers, context)
-        head = None
+        held, head = clusters_held(adjacency, levels), None
         for depth in range(len(levels)):
-            head = self._fit_level(stage, nodes, adjacency, levels, depth, head, log)
+            head = self._fit_level(stage, nodes, held, levels, depth, head, log)
         return {"features": stage.encode(), "clusters": [int(level.max()) + 1 for level in levels]}
 
-    def _fit_level(self, encoder, nodes, adjacency, levels, depth, parent_head, log) -> torch.nn.Linear:
+    def _fit_level(self, encoder, nodes, held, levels, depth, parent_head, log) -> torch.nn.Linear:
         """Rank, for each node, the clusters of level ``depth`` that hold its neighbours above
         their siblings: positives are the clusters holding a neighbour, negatives the other
         children of the parents holding one (teacher-forced negatives; every cluster at the top
-        level). The head starts from its parent level's (each cluster from its parent's row)."""
+        level). The head starts from its parent level's (each cluster from its parent's row).
+        ``held[d]``: nodes x clusters of level d, non-zero where the cluster holds a neighbour."""
         clusters = levels[depth]
-        held = (adjacency @ membership(clusters)).tocsr()
         head = torch.nn.Linear(encoder.hidden_size, int(clusters.max()) + 1)
         if depth == 0:
-            parent, parent_held = None, None
+            parent = None
         else:
             parent = parents(levels[depth - 1], clusters)
-            parent_held = (adjacency @ membership(levels[depth - 1])).tocsr()
             with torch.no_grad():
                 head.weight.copy_(parent_head.weight[parent])
                 head.bias.copy_(parent_head.bias[parent])
 
         def targets(batch):
             rows = batch.cpu().numpy()
-            positive = torch.from_numpy(held[rows].toarray()) > 0
-            candidate = torch.ones_like(positive) if parent is None else torch.from_numpy(parent_held[rows].toarray())[:, parent] > 0
+            positive = torch.from_numpy(held[depth][rows].toarray()) > 0
+            candidate = torch.ones_like(positive) if parent is None else torch.from_numpy(held[depth - 1][rows].toarray())[:, parent] > 0
             target = torch.where(positive, 1.0, torch.where(candidate, -1.0, float("nan")))
             return target.to(head.weight.device), torch.ones(len(batch), dtype=torch.bool, device=head.weight.device)
 
         finetune_encoder(encoder, nodes, head, targets, self.encoder_stage, log, f"level{depth + 1}", multilabel=True, loss=squared_hinge)
         return head
+
+
+def clusters_held(adjacency: sp.csr_matrix, levels: list[torch.Tensor]) -> list[sp.csr_matrix]:
+    """Per level, nodes x clusters: how many of the node's neighbours each cluster holds."""
+    return [(adjacency @ membership(clusters)).tocsr() for clusters in levels]
 
 
 def membership(clusters: torch.Tensor) -> sp.csr_matrix:

@@ -14,7 +14,7 @@ mixed precision, the encoder's batch is the whole sampled subgraph at once.
 """
 
 from harness import Param, hookimpl
-from harness_ne.params import ne_method
+from harness_ne.params import ENCODER_PARAMS, ne_method
 
 PARAMS = (
     Param("epochs", "int", 2, "passes over the training nodes", minimum=1),
@@ -23,8 +23,7 @@ PARAMS = (
     Param("weight_decay", "float", 0.0, "AdamW weight decay", minimum=0),
     Param("batch_size", "int", 8, "training nodes per step (their sampled neighbourhoods are encoded too)", minimum=1),
     Param("fanout", "list", [5, 5], "neighbours sampled per layer; -1 keeps all"),
-    Param("trainable_layers", "int", 0, "fine-tune only the top k transformer blocks of the encoder (0: all; a CPU-budget switch); the frozen blocks run in eval mode, once per node", minimum=0),
-    Param("precision", "str", "fp32", "the encoder's forward in float32, or under bfloat16 autocast (GPU memory; weights stay float32)", choices=("fp32", "bf16")),
+    *(p for p in ENCODER_PARAMS if p.name in ("trainable_layers", "precision")),
 )
 
 

@@ -19,19 +19,19 @@ class Joint:
         require_trainable(encoder, "joint")
         log, best = StageLog(context), None
         with log.timed("encoder"):
-            encoder = StageEncoder(encoder, task, self.trainable_layers, context)
-        device = encoder.device
-        model = backbone(encoder.hidden_size, task.num_outputs).to(device)
-        context.track(encoder.model, model)
+            stage = StageEncoder(encoder, task, self.trainable_layers, context)
+        device = stage.device
+        model = backbone(stage.hidden_size, task.num_outputs).to(device)
+        context.track(stage.model, model)
         context.plan_epochs(self.epochs)
-        with encoder.training() as trainable:
+        with stage.training() as trainable:
             optimizer = torch.optim.AdamW([{"params": trainable, "lr": self.encoder_lr}, {"params": list(model.parameters()), "lr": self.lr}],
                                           weight_decay=self.weight_decay)
             for epoch in range(self.epochs):
                 with log.timed("joint"):  # encoder and GNN in the same steps: not separable
-                    loss = self._train_epoch(task, encoder, model, optimizer, device)
+                    loss = self._train_epoch(task, stage, model, optimizer, device)
                 with log.timed("encoder"):
-                    logits = self._predict_all(task, encoder, model, device)
+                    logits = self._predict_all(task, stage, model, device)
                 score = task.score("valid", logits[task.items["valid"]])
                 log.log("joint", loss=loss, valid=score)
                 if task.improved(score, None if best is None else best.best_score):
