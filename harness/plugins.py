@@ -125,8 +125,14 @@ class Plugins:
             return
         try:
             self.pm.register(module, name=name)
-        except Exception as error:  # e.g. a hook implementation with an unknown name
+        except Exception as error:  # e.g. a hook implementation with a wrong signature
             self._fail(name, dist_name, version, getattr(module, "__file__", "?"), error)
+            return
+        problem = unknown_hook_problem(module, self.pm)
+        if problem:
+            # A misspelled hook would silently provide nothing: treat the plugin as broken.
+            self.pm.unregister(module)
+            self._fail(name, dist_name, version, getattr(module, "__file__", "?"), PluginError(problem))
             return
         self.loaded.append(PluginInfo(name, dist_name, version, getattr(module, "__file__", "?")))
 
@@ -168,6 +174,29 @@ class Plugins:
 
     def info(self, name: str) -> PluginInfo | None:
         return next((p for p in self.loaded if p.name == name), None)
+
+
+def hook_names() -> list[str]:
+    """The names of every hook a plugin may implement."""
+    return sorted(name for name in vars(hookspecs) if name.startswith("harness_"))
+
+
+def unknown_hook_problem(plugin, pm: pluggy.PluginManager) -> str | None:
+    """Why ``plugin`` implements no hook it seems to mean, or None when all is well: a
+    ``@hookimpl`` whose name is no hook (pluggy accepts it and never calls it), or a function
+    named like a hook but missing the ``@hookimpl`` marker."""
+    from harness.grid import suggest
+
+    valid = hook_names()
+    problems = []
+    for caller in pm.get_hookcallers(plugin) or []:
+        if caller.spec is None:
+            problems.append(f"implements unknown hook {caller.name!r} ({suggest(caller.name, valid)})")
+    for name in valid:
+        function = getattr(plugin, name, None)
+        if callable(function) and pm.parse_hookimpl_opts(plugin, name) is None:
+            problems.append(f"defines {name!r} without the @harness.hookimpl marker, so it is never called")
+    return "; ".join(problems) or None
 
 
 def _own_version() -> str:

@@ -156,3 +156,34 @@ def test_listing_imports_no_torch():
     code = "import sys; from harness.cli import main; main(['list']); main(['plugins']); assert 'torch' not in sys.modules, 'torch imported'"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+MISSPELLED = (
+    "from harness import Component, hookimpl\n\n"
+    "@hookimpl\n"
+    "def harness_dataset():\n"
+    "    return [Component(kind='dataset', name='never-seen', factory='x:y', doc='Misspelled hook.')]\n"
+)
+
+
+def test_misspelled_hook_is_reported_like_a_broken_plugin(tmp_path):
+    plugin = tmp_path / "misspelled.py"
+    plugin.write_text(MISSPELLED)
+    plugins = Plugins(local_files=[plugin])
+    (failure,) = plugins.failed
+    assert "unknown hook 'harness_dataset'" in failure.error
+    assert "did you mean 'harness_datasets'?" in failure.error and "harness_methods" in failure.error
+    assert plugins.info("harness_local_misspelled") is None
+    with pytest.raises(PluginError, match="harness_dataset"):
+        Plugins(local_files=[plugin], strict=True)
+    listing = _cli(["list", "datasets", "--plugin", str(plugin)])
+    assert listing.returncode == 0 and "unknown hook 'harness_dataset'" in listing.stderr
+    strict = _cli(["list", "datasets", "--plugin", str(plugin), "--strict-plugins"])
+    assert strict.returncode == 2 and "did you mean 'harness_datasets'?" in strict.stderr
+
+
+def test_hook_without_marker_is_reported(tmp_path):
+    plugin = tmp_path / "unmarked.py"
+    plugin.write_text(MISSPELLED.replace("@hookimpl\n", "").replace("harness_dataset(", "harness_datasets("))
+    (failure,) = Plugins(local_files=[plugin]).failed
+    assert "'harness_datasets' without the @harness.hookimpl marker" in failure.error
