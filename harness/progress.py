@@ -1,5 +1,10 @@
 """The progress display: one line per cell, and on a terminal a live line with the cell's epochs
-and an estimated time left. Registered by ``harness run`` as an observer plugin."""
+and an estimated time left. Registered by ``harness run`` as an observer plugin.
+
+The display shares the terminal (or a log file) with the command's own messages on stdout, so
+it flushes stdout before each write: otherwise a buffered stdout lands later, in the middle of
+the progress lines. A failed cell's error goes on a line of its own, never after the cell's
+description."""
 
 from __future__ import annotations
 
@@ -18,12 +23,14 @@ class Progress:
     def __init__(self, total: int = 0, stream=None, live: bool | None = None):
         self.total = total
         self.done = 0
+        self.started = 0
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty() if live is None else live
         self.grid_start = time.monotonic()
         self.cell_start = self.grid_start
 
     def _write(self, text: str) -> None:
+        sys.stdout.flush()
         if self.live:
             self.stream.write("\r\033[K")
         self.stream.write(text + "\n")
@@ -37,14 +44,15 @@ class Progress:
 
     @hookimpl
     def harness_grid_started(self, grid, cells):
-        self.total, self.done = len(cells), 0
+        self.total, self.done, self.started = len(cells), 0, 0
         self.grid_start = time.monotonic()
 
     @hookimpl
     def harness_run_started(self, cell):
         self.cell_start = time.monotonic()
+        self.started += 1  # an executor may start several cells before the first one ends
         if not self.live:
-            self._write(f"[{self.done + 1}/{self.total}] start {cell.describe()}")
+            self._write(f"[{self.started}/{self.total}] start {cell.describe()}")
 
     @hookimpl
     def harness_epoch_finished(self, cell, epoch, max_epochs, metrics):
@@ -64,7 +72,9 @@ class Progress:
         self.done += 1
         status = record.get("status")
         if status == "complete":
-            detail = f"valid {record['valid']:.4f} test {record['test']:.4f} ({record['wall_time_s']:.1f}s)"
-        else:
-            detail = record.get("error", "").splitlines()[0] if record.get("error") else ""
-        self._write(f"[{self.done}/{self.total}] {status} {cell.describe()} {detail} | grid ETA {self._eta()}")
+            detail = f": valid {record['valid']:.4f} test {record['test']:.4f} ({record['wall_time_s']:.1f}s)"
+            self._write(f"[{self.done}/{self.total}] {status} {cell.describe()}{detail} | grid ETA {self._eta()}")
+            return
+        self._write(f"[{self.done}/{self.total}] {status} {cell.describe()} | grid ETA {self._eta()}")
+        error = (record.get("error") or "no error message").splitlines()
+        self._write("\n".join(f"    {line}" for line in error[:3]))

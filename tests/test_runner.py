@@ -182,3 +182,35 @@ def test_external_data_counts_raw_attributes_only_when_the_encoder_reads_them():
     assert _uses_external_data(bag_of_words, context, with_text)
     assert not _uses_external_data(bag_of_words, context, plain)
     assert _uses_external_data(pretrained, context, plain)
+
+
+def test_a_failed_cells_error_is_on_its_own_line_in_order_with_the_run_messages(tmp_path):
+    """Progress (stderr) and the command's messages (stdout) share one log without a buffered
+    stdout landing in the middle, and the error never follows the cell's description."""
+    import os
+
+    grid = _grid(tmp_path, [_misbehave("raise")])
+    args = [sys.executable, "-m", "harness", "run", "--grid", str(grid), "--plugin", str(BEHAVIOUR),
+            "--results-dir", "results", "--cache-dir", "cache", "--leaderboard-dir", "boards"]
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    log = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, env=env, timeout=600).stdout
+    lines = log.splitlines()
+    order = [next(i for i, line in enumerate(lines) if line.startswith(prefix)) for prefix in ("grid ", "[1/1] start", "[1/1] failed", "ran 1 cell")]
+    assert order == sorted(order), log
+    failed = lines[order[2]]
+    assert failed.endswith("| grid ETA 0s") and "Error" not in failed, log
+    assert lines[order[2] + 1].startswith("    RuntimeError: misbehaving on purpose"), log
+
+
+def test_progress_numbers_cells_started_before_any_ended():
+    import io
+
+    from harness.cell import Cell, ComponentRef
+    from harness.progress import Progress
+
+    cells = [Cell(*(ComponentRef(n) for n in ("d", "identity", "gcn", "supervised")), seed=s) for s in (0, 1)]
+    stream = io.StringIO()
+    progress = Progress(total=2, stream=stream, live=False)
+    for cell in cells:  # a pool hands both cells over before either ends
+        progress.harness_run_started(cell)
+    assert [line.split()[0] for line in stream.getvalue().splitlines()] == ["[1/2]", "[2/2]"]
