@@ -12,7 +12,12 @@ from pathlib import Path
 
 EXIT_OK, EXIT_FAILED_CELLS, EXIT_INVALID = 0, 1, 2
 DEFAULT_RESULTS = "results"
-DEFAULT_LEADERBOARDS = "leaderboards"
+#: rendered tables go into the results folder unless asked otherwise: never over the tracked
+#: tables of a checkout, and never from records other than the ones just run.
+RENDERED_TABLES = "leaderboards"
+DEFAULT_SUBMISSIONS = str(Path("leaderboards") / "submissions")
+RESULTS_HELP = f"records folder (default: ./{DEFAULT_RESULTS})"
+SUBMISSIONS_HELP = f"submitted entries (default: ./{DEFAULT_SUBMISSIONS})"
 
 
 class InvalidInput(Exception):
@@ -37,11 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", parents=[plugin_options], help="run a grid and write one record per cell")
     run.add_argument("--grid", required=True, metavar="FILE", help="grid YAML file")
-    run.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR")
+    run.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR", help=RESULTS_HELP)
     run.add_argument("--data-root", default=None, metavar="DIR", help="datasets folder (default: $HARNESS_DATA_ROOT, else ./data)")
     run.add_argument("--cache-dir", default=None, metavar="DIR", help="artifact cache (default: $HARNESS_CACHE_DIR, else ~/.cache/harness)")
-    run.add_argument("--leaderboard-dir", default=DEFAULT_LEADERBOARDS, metavar="DIR", help="where tables are rendered after the run")
-    run.add_argument("--submissions", default=None, metavar="DIR", help="submitted entries (default: leaderboards/submissions)")
+    run.add_argument("--leaderboard-dir", default=None, metavar="DIR", help=f"where tables are rendered after the run (default: <results-dir>/{RENDERED_TABLES})")
+    run.add_argument("--submissions", default=None, metavar="DIR", help=SUBMISSIONS_HELP)
     run.add_argument("--executor", default="local", metavar="NAME", help="execution back-end (see `harness list executors`)")
     run.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes, for executors that take them")
     run.add_argument("--retry-failed", action="store_true", help="re-run cells whose record says failed or timeout")
@@ -52,14 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--threads", type=int, default=None, metavar="N", help="torch CPU threads per cell (default: torch's own; with --executor pool, cores / workers)")
 
     board = commands.add_parser("leaderboard", parents=[plugin_options], help="render OGB-style tables from records and submissions")
-    board.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR")
-    board.add_argument("--out", default=DEFAULT_LEADERBOARDS, metavar="DIR")
-    board.add_argument("--submissions", default=None, metavar="DIR", help="submitted entries (default: leaderboards/submissions)")
+    board.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR", help=RESULTS_HELP)
+    board.add_argument("--out", default=None, metavar="DIR", help=f"where tables are rendered (default: <results-dir>/{RENDERED_TABLES})")
+    board.add_argument("--submissions", default=None, metavar="DIR", help=SUBMISSIONS_HELP)
 
     compare = commands.add_parser("compare", parents=[plugin_options], help="this project's rows beside submitted ones")
     compare.add_argument("--dataset", required=True)
-    compare.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR")
-    compare.add_argument("--submissions", default=None, metavar="DIR")
+    compare.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR", help=RESULTS_HELP)
+    compare.add_argument("--submissions", default=None, metavar="DIR", help=SUBMISSIONS_HELP)
 
     listing = commands.add_parser("list", parents=[plugin_options], help="list components with their parameters")
     listing.add_argument("kind", nargs="?", choices=["datasets", "encoders", "backbones", "methods", "executors"])
@@ -67,10 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("plugins", parents=[plugin_options], help="list installed plugins and what they provide")
 
     plot = commands.add_parser("plot", parents=[plugin_options], help="write PNG learning curves and leaderboard charts")
-    plot.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR")
-    plot.add_argument("--out", default=str(Path(DEFAULT_LEADERBOARDS) / "plots"), metavar="DIR")
+    plot.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR", help=RESULTS_HELP)
+    plot.add_argument("--out", default=None, metavar="DIR", help=f"where the PNGs go (default: <results-dir>/{RENDERED_TABLES}/plots)")
     plot.add_argument("--dataset", action="append", default=None, help="only this dataset (repeatable)")
-    plot.add_argument("--submissions", default=None, metavar="DIR")
+    plot.add_argument("--submissions", default=None, metavar="DIR", help=SUBMISSIONS_HELP)
     return parser
 
 
@@ -98,7 +103,11 @@ def _registry(args):
 
 
 def _submissions_dir(args) -> str:
-    return args.submissions or str(Path(DEFAULT_LEADERBOARDS) / "submissions")
+    return args.submissions or DEFAULT_SUBMISSIONS
+
+
+def _tables_dir(results_dir: str, chosen: str | None) -> str:
+    return chosen or str(Path(results_dir) / RENDERED_TABLES)
 
 
 def cmd_run(args) -> int:
@@ -136,7 +145,7 @@ def cmd_run(args) -> int:
     summary = run_grid(grid, settings, plugins, registry, executor, args.retry_failed, args.fail_fast)
     print(f"ran {summary.ran} cell(s): {summary.complete} complete, {summary.failed} failed")
     print(f"records: {Path(settings.results_dir).resolve()}")
-    boards = _render_leaderboards(settings.results_dir, args.leaderboard_dir, _submissions_dir(args), summary.datasets)
+    boards = _render_leaderboards(settings.results_dir, _tables_dir(settings.results_dir, args.leaderboard_dir), _submissions_dir(args), summary.datasets)
     for path in boards:
         print(f"leaderboard: {path}")
     return summary.exit_code
@@ -182,7 +191,7 @@ def _render_leaderboards(results_dir, out_dir, submissions_dir, datasets=None) -
 def cmd_leaderboard(args) -> int:
     if not Path(args.results_dir).is_dir():
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
-    for path in _render_leaderboards(args.results_dir, args.out, _submissions_dir(args)):
+    for path in _render_leaderboards(args.results_dir, _tables_dir(args.results_dir, args.out), _submissions_dir(args)):
         print(f"leaderboard: {path}")
     return EXIT_OK
 
@@ -259,7 +268,7 @@ def cmd_plot(args) -> int:
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
     records = list(ResultStore(args.results_dir).records())
     tables = build_tables(records, _submissions_dir(args), args.dataset)
-    for path in plot_all(records, tables, args.out, args.dataset):
+    for path in plot_all(records, tables, args.out or str(Path(_tables_dir(args.results_dir, None)) / "plots"), args.dataset):
         print(f"plot: {path}")
     return EXIT_OK
 

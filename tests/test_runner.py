@@ -214,3 +214,28 @@ def test_progress_numbers_cells_started_before_any_ended():
     for cell in cells:  # a pool hands both cells over before either ends
         progress.harness_run_started(cell)
     assert [line.split()[0] for line in stream.getvalue().splitlines()] == ["[1/2]", "[2/2]"]
+
+
+def test_tables_are_rendered_beside_the_results_not_over_the_checkouts(tmp_path):
+    committed = tmp_path / "leaderboards" / "synthetic-node.md"
+    committed.parent.mkdir()
+    committed.write_text("the committed table\n")
+    grid = _grid(tmp_path, [_misbehave("ok")])
+    args = [sys.executable, "-m", "harness", "run", "--grid", str(grid), "--plugin", str(BEHAVIOUR),
+            "--results-dir", "elsewhere", "--cache-dir", "cache"]
+    result = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert committed.read_text() == "the committed table\n"
+    assert (tmp_path / "elsewhere" / "leaderboards" / "synthetic-node.md").is_file()
+    board = subprocess.run([sys.executable, "-m", "harness", "leaderboard", "--results-dir", "elsewhere"], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert board.returncode == 0 and committed.read_text() == "the committed table\n"
+
+
+@pytest.mark.parametrize("command", ["run", "leaderboard", "compare", "plot"])
+def test_help_shows_every_path_default(command):
+    from harness.cli import build_parser
+
+    subparsers = next(a for a in build_parser()._actions if a.dest == "command")
+    for action in subparsers.choices[command]._actions:
+        if action.metavar == "DIR":
+            assert "default:" in (action.help or ""), f"{command} {action.option_strings} has no default in its help"
