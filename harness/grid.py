@@ -33,12 +33,13 @@ from typing import Any
 import yaml
 
 from harness.cell import AXES, Cell, ComponentRef
+from harness.identity import DEFAULT_ENCODER
 from harness.registry import Registry
 
 AXIS_KEYS = {f"{axis}s": axis for axis in AXES}
 TOP_LEVEL_KEYS = ("name", "description", "seeds", *AXIS_KEYS, "defaults", "include", "exclude")
 ENTRY_KEYS = ("name", "params", "label")
-DEFAULT_ENCODERS = ["identity"]
+DEFAULT_ENCODERS = [DEFAULT_ENCODER]
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from harness.atomic import write_text_atomic
+from harness.identity import DEFAULT_ENCODER
 from harness.stats import SIGNIFICANCE, ScoreSummary, same_mean, welch_p_value
 from harness.submissions import Submission
 
@@ -47,7 +48,7 @@ def method_name(config: dict[str, Any], labels: dict[str, str | None]) -> str:
     parts = [labels.get("method") or config["method"]["name"], labels.get("backbone") or config["backbone"]["name"]]
     encoder = labels.get("encoder") or config["encoder"]["name"]
     name = " + ".join(parts)
-    if encoder != "identity":
+    if encoder != DEFAULT_ENCODER:
         name = f"{name} [{encoder}]"
     # A labelled dataset entry (say, other node features) is a variant of the dataset: show it.
     return f"{name} {{{labels['dataset']}}}" if labels.get("dataset") else name

@@ -79,11 +79,11 @@ def test_strict_plugins_makes_a_broken_plugin_fatal(on_path):
 
 def test_environment_disables_or_restricts_autoloading(on_path, monkeypatch):
     monkeypatch.setenv("HARNESS_DISABLE_PLUGIN_AUTOLOAD", "1")
-    assert [p.name for p in Plugins().loaded] == ["harness.executors"]
+    assert [p.name for p in Plugins().loaded] == ["harness.executors", "harness.identity"]
     monkeypatch.delenv("HARNESS_DISABLE_PLUGIN_AUTOLOAD")
     monkeypatch.setenv("HARNESS_PLUGINS", "example")
     plugins = Plugins()
-    assert {p.name for p in plugins.loaded} == {"harness.executors", "example"} and not plugins.failed
+    assert {p.name for p in plugins.loaded} == {"harness.executors", "harness.identity", "example"} and not plugins.failed
     monkeypatch.delenv("HARNESS_PLUGINS")
     monkeypatch.setenv("HARNESS_BLOCK_PLUGINS", "broken")
     plugins = Plugins()
@@ -119,7 +119,7 @@ def test_local_plugin_file(tmp_path):
         "from harness import Component, hookimpl\n\n"
         "@hookimpl\n"
         "def harness_encoders():\n"
-        "    return [Component(kind='encoder', name='local-identity', factory='harness_identity.encoder:IdentityEncoder', doc='Identity again.')]\n"
+        "    return [Component(kind='encoder', name='local-identity', factory='harness.identity:IdentityEncoder', doc='Identity again.')]\n"
     )
     plugins = Plugins(local_files=[plugin])
     registry = Registry.from_plugins(plugins)
@@ -187,3 +187,24 @@ def test_hook_without_marker_is_reported(tmp_path):
     plugin.write_text(MISSPELLED.replace("@hookimpl\n", "").replace("harness_dataset(", "harness_datasets("))
     (failure,) = Plugins(local_files=[plugin]).failed
     assert "'harness_datasets' without the @harness.hookimpl marker" in failure.error
+
+
+def test_the_default_encoder_is_part_of_the_core(monkeypatch):
+    monkeypatch.setenv("HARNESS_DISABLE_PLUGIN_AUTOLOAD", "1")
+    registry = Registry.from_plugins(Plugins())
+    assert registry.owners[("encoder", "identity")] == "harness.identity"
+    assert registry.get("encoder", "identity").load()().encode(None) is None
+
+
+def test_the_core_imports_no_plugin():
+    """The core never names a plugin: no module of ``harness/`` imports a plugin package."""
+    import ast
+
+    core = Path(__file__).resolve().parent.parent / "harness"
+    plugin_packages = {p.name for p in (core.parent / "plugins").glob("*/harness_*")}
+    offenders = []
+    for path in core.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            offenders += [f"{path.name}: {name}" for name in names if name.split(".")[0] in plugin_packages]
+    assert plugin_packages and not offenders

@@ -22,6 +22,8 @@ pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check -c co
 quiet_mirrors() { grep -v "is ignored: it is neither a file nor a directory" >&2 || true; }
 # torch first, from the pinned CPU build: later resolutions then see it as satisfied.
 "${pip[@]}" torch==2.13.0 2> >(quiet_mirrors)
+# harness-identity was a plugin distribution until its encoder moved into the core.
+"$venv/bin/python" -m pip uninstall --yes --quiet harness-identity 2>/dev/null || true
 editables=()
 for dir in "${plugin_dirs[@]}"; do editables+=(-e "$dir"); done
 "${pip[@]}" -e ".[test]" "${editables[@]}" 2> >(quiet_mirrors)
