@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--isolate", action="store_true", help="run each cell in its own process")
     run.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="time limit per cell")
     run.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, or auto")
+    run.add_argument("--dry-run", action="store_true", help="list the cells and the dropped combinations (by reason); run and write nothing")
+    run.add_argument("--only", action="append", default=[], metavar="KEY=VALUE", help="run only the matching cells; KEY is dataset, encoder, backbone, method (name or label) or seed; repeatable: values of one key widen, different keys narrow")
     run.add_argument("--threads", type=int, default=None, metavar="N", help="torch CPU threads per cell (default: torch's own; with --executor pool, cores / workers)")
 
     board = commands.add_parser("leaderboard", parents=[plugin_options], help="render OGB-style tables from records and submissions")
@@ -68,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", parents=[plugin_options], help="list components with their parameters")
     listing.add_argument("kind", nargs="?", choices=["datasets", "encoders", "backbones", "methods", "executors"])
+    listing.add_argument("name", nargs="?", help="show this one component in full")
 
     commands.add_parser("plugins", parents=[plugin_options], help="list installed plugins and what they provide")
 
@@ -123,6 +126,7 @@ def cmd_run(args) -> int:
         grid = load_grid(args.grid, registry)
     except GridError as error:
         raise InvalidInput(str(error)) from None
+    _slice(grid, args.only)
     executor = _executor(registry, args)
     if args.threads is not None and args.threads < 1:
         raise InvalidInput(f"--threads must be at least 1, got {args.threads}")
@@ -136,6 +140,12 @@ def cmd_run(args) -> int:
         device=args.device,
         threads=args.threads or _threads_per_worker(executor),
     )
+    if args.dry_run:
+        from harness.dry_run import print_plan, print_preflight
+
+        print_plan(grid, settings.results_dir, args.retry_failed, sys.stdout)
+        print_preflight(grid, registry, settings, sys.stdout)
+        return EXIT_OK
     try:
         preflight(grid, registry, settings)
     except PreflightError as error:
@@ -149,6 +159,21 @@ def cmd_run(args) -> int:
     for path in boards:
         print(f"leaderboard: {path}")
     return summary.exit_code
+
+
+def _slice(grid, only: list[str]) -> None:
+    """Keep the cells (and dropped combinations) that ``--only`` selects."""
+    from harness import slices
+
+    if not only:
+        return
+    try:
+        wanted = slices.parse(only)
+        grid.cells = slices.select(grid.cells, wanted)
+    except slices.SliceError as error:
+        raise InvalidInput(str(error)) from None
+    axes = {key: values for key, values in wanted.items() if key != "seed"}
+    grid.dropped = [d for d in grid.dropped if all(d.combination[key] in values for key, values in axes.items())]
 
 
 def _executor(registry, args):
@@ -221,6 +246,8 @@ def cmd_list(args) -> int:
     from harness.components import KINDS
 
     _, registry = _registry(args)
+    if args.name:
+        return _show_component(registry, args.kind[:-1], args.name)
     kinds = [args.kind[:-1]] if args.kind else list(KINDS)
     for kind in kinds:
         print(f"{kind}s:")
@@ -237,6 +264,38 @@ def cmd_list(args) -> int:
             for param in component.params:
                 choices = f" one of {list(param.choices)};" if param.choices else ""
                 print(f"      --{param.name}: {param.type} = {param.default!r};{choices} {param.doc}")
+    return EXIT_OK
+
+
+def _show_component(registry, kind: str, name: str) -> int:
+    """Everything a declaration says about one component."""
+    from harness.grid import suggest
+
+    if name not in registry.components[kind]:
+        raise InvalidInput(f"unknown {kind} {name!r}; {suggest(name, registry.names(kind))}")
+    component = registry.get(kind, name)
+    print(f"{kind} {name}: {component.doc}")
+    facts = {
+        "version": component.version,
+        "plugin": registry.owners[(kind, name)],
+        "factory": component.factory,
+        "task" if kind == "dataset" else "supports": ", ".join(sorted(component.task_types)),
+        "needs": ", ".join(sorted(component.needs)),
+        "provides": ", ".join(sorted(component.provides)),
+        "capabilities": ", ".join(sorted(component.capabilities)),
+        "external data": "yes" if component.external_data else "",
+        "preflight": component.preflight or "",
+        **{str(key): value for key, value in component.metadata.items()},
+    }
+    for key, value in facts.items():
+        if value not in ("", None):
+            print(f"  {key}: {value}")
+    print("  parameters:" if component.params else "  parameters: none")
+    for param in component.params:
+        limits = [f"one of {list(param.choices)}" if param.choices else "", f"at least {param.minimum:g}" if param.minimum is not None else "", "may be null" if param.nullable else "", "" if param.affects_results else "not in cell ids"]
+        detail = "; ".join(item for item in limits if item)
+        print(f"    {param.name}: {param.type} = {param.default!r}{f' ({detail})' if detail else ''}")
+        print(f"        {param.doc}")
     return EXIT_OK
 
 

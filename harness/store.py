@@ -34,7 +34,7 @@ class ResultStore:
         sweep_stale_temporaries(self.root)
 
     def path(self, cell: Cell) -> Path:
-        return self.root / _safe(cell.dataset.name) / f"{cell.id}.json"
+        return record_path(self.root, cell)
 
     def read(self, cell: Cell) -> dict[str, Any] | None:
         return self._load(self.path(cell))
@@ -93,6 +93,20 @@ class ResultStore:
         path = self.root / "runs" / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{_safe(name)}.json"
         write_json_atomic(path, manifest)
         return path
+
+
+def record_path(root: str | Path, cell: Cell) -> Path:
+    """Where the record of ``cell`` lives under the results folder ``root``."""
+    return Path(root) / _safe(cell.dataset.name) / f"{cell.id}.json"
+
+
+def peek_status(root: str | Path, cell: Cell) -> str | None:
+    """The status of ``cell``'s record, read without changing anything (an unreadable record
+    counts as none; a run would move it aside)."""
+    try:
+        return json.loads(record_path(root, cell).read_text()).get("status")
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _safe(name: str) -> str:
