@@ -91,6 +91,15 @@ def test_folds_make_the_cells_of_one_configuration(tmp_path, harness_registry):
     assert len({json.dumps(c.entry_key, sort_keys=True) for c in grid.cells}) == 1
 
 
+def test_the_split_survives_the_trip_to_an_isolated_worker(tmp_path, harness_registry):
+    from harness.cell import Cell
+
+    grid = _grid(tmp_path, harness_registry, split={"protocol": "folds", "folds": 3})
+    for cell in grid.cells + _grid(tmp_path, harness_registry).cells:
+        again = Cell.from_dict(json.loads(json.dumps(cell.to_dict())))
+        assert again == cell and again.id == cell.id
+
+
 def test_fixed_split_cells_hash_as_before_splits_existed(tmp_path, harness_registry):
     for grid in (_grid(tmp_path, harness_registry), _grid(tmp_path, harness_registry, split="fixed")):
         (cell,) = grid.cells
