@@ -12,7 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from harness.cell import AXES
+from harness.cell import AXES, Split
 from harness.grid import Grid
 from harness.registry import Registry
 from harness.settings import RunSettings
@@ -41,7 +41,9 @@ class RunSummary:
 
 def preflight(grid: Grid, registry: Registry, settings: RunSettings) -> None:
     """Run the cheap availability check of every dataset the grid uses, once each: the cells'
-    datasets and the datasets their parameters reference. Raise listing every problem."""
+    datasets (with ``split_choice``, its index left out, under a non-fixed split, so that a
+    dataset can refuse a protocol its parameters rule out) and the datasets their parameters
+    reference. Raise listing every problem."""
     problems: list[str] = []
     seen: set[str] = set()
     for name, arguments, via in _datasets_used(grid, registry):
@@ -60,7 +62,11 @@ def _datasets_used(grid: Grid, registry: Registry):
     """(name, factory arguments, how it is used) of each cell's dataset and of every dataset a
     cell's component parameters reference."""
     for cell in grid.cells:
-        yield cell.dataset.name, cell.dataset.arguments(), ""
+        arguments = cell.dataset.arguments()
+        if not cell.split.fixed:
+            # the protocol (not the fold or seed, so that one check serves every cell)
+            arguments["split_choice"] = Split(cell.split.protocol, None, cell.split.count)
+        yield cell.dataset.name, arguments, ""
         for axis in AXES:
             ref = getattr(cell, axis)
             arguments = ref.arguments()

@@ -226,3 +226,18 @@ def test_a_stage_keyed_by_the_task_is_not_shared_across_folds(harness_run, tmp_p
     summary, _ = harness_run(grid, plugin_files=(BEHAVIOUR,))
     assert summary.complete == 4
     assert counter.read_text().count("built") == 2  # once per fold, shared by its seeds
+
+
+def test_preflight_lets_a_dataset_refuse_a_protocol_its_params_rule_out(tmp_path, harness_registry):
+    from harness.runner import PreflightError, preflight
+    from harness.settings import RunSettings
+
+    settings = RunSettings(results_dir=str(tmp_path / "results"), data_root=str(tmp_path / "empty"))
+    scaffold = _grid(tmp_path, harness_registry, seeds=[0, 1], split="per-seed", datasets=["bbbp"], backbones=["gin-mol"])
+    with pytest.raises(PreflightError) as error:
+        preflight(scaffold, harness_registry, settings)
+    assert str(error.value).count("split is 'scaffold', which has no seed") == 1  # one check serves every seed
+    seeded = _grid(tmp_path, harness_registry, split="per-seed", datasets=[{"name": "bbbp", "params": {"split": "random-scaffold"}}], backbones=["gin-mol"])
+    with pytest.raises(PreflightError) as error:  # only the file is missing now
+        preflight(seeded, harness_registry, settings)
+    assert "no seed" not in str(error.value) and "bbbp" in str(error.value)

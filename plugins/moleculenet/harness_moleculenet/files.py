@@ -64,8 +64,11 @@ def _problems(root: str, name: str, params: dict) -> list[str]:
 
 def check(name: str, root: str, params: dict) -> list[str]:
     """Preflight of a dataset or the corpus: its file is there (fetched first with
-    ``download``)."""
-    return _problems(root, name, params)
+    ``download``), and a split drawn per seed is a seeded kind."""
+    problems = []
+    if params.get("split_choice") is not None and params.get("split", "scaffold") == "scaffold":
+        problems.append(f"the grid's split is {params['split_choice'].protocol}, but {name}'s split is 'scaffold', which has no seed: give it split: random or random-scaffold")
+    return problems + _problems(root, name, params)
 
 
 def sha256(path: Path) -> str:
