@@ -257,6 +257,7 @@ def cmd_list(args) -> int:
             if kind == "dataset":
                 meta = ", ".join(f"{k}={v}" for k, v in component.metadata.items())
                 print(f"      task: {component.task_type}{'; ' + meta if meta else ''}")
+                print(f"      splits: {', '.join(component.splits) or 'none (only a dataset reference may name it)'}")
             elif kind != "executor" and component.task_types != _all_types():
                 print(f"      supports: {', '.join(sorted(component.task_types))}")
             if component.needs:

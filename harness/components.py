@@ -12,6 +12,8 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+from harness.cell import FIXED, SPLIT_PROTOCOLS
+
 KINDS = ("dataset", "encoder", "backbone", "method", "executor")
 
 
@@ -49,12 +51,27 @@ _PYTHON_TYPES: Mapping[str, tuple[type, ...]] = {
     "bool": (bool,),
     "list": (list,),
     "dict": (dict,),
+    # dataset references: one dataset (a name or a {name, params} mapping) or a list of them
+    # (a group name stands for its members); the grid checks the names and resolves them.
+    "dataset": (str, dict),
+    "datasets": (str, list),
 }
+#: Param types whose values name other datasets (see :func:`Param.references`).
+REFERENCE_TYPES = ("dataset", "datasets")
+REFERENCE_KEYS = ("name", "params")
 
 
 @dataclass(frozen=True)
 class Param:
-    """One parameter of a component: its type, default, one-line doc and valid values."""
+    """One parameter of a component: its type, default, one-line doc and valid values.
+
+    Types ``dataset`` and ``datasets`` make a *dataset reference* (a pre-training corpus, a
+    multi-dataset training group): the grid validates the names like its dataset axis, runs the
+    referenced datasets' preflight, and puts their identity (name, resolved parameters,
+    version) into the cell id. The factory receives each reference as a mapping
+    ``{"name", "params", "version"}`` (``datasets``: a list of them) that a method loads, test
+    labels hidden, with ``context.load_task(reference)``.
+    """
 
     name: str
     type: str
@@ -79,18 +96,49 @@ class Param:
         if isinstance(value, bool) and self.type != "bool":
             return f"must be a {self.type}, got a bool ({value!r})"
         if not isinstance(value, _PYTHON_TYPES[self.type]):
-            return f"must be a {self.type}, got {type(value).__name__} ({value!r})"
+            return f"must be a {self._expected()}, got {type(value).__name__} ({value!r})"
+        if self.references:
+            return _reference_shape_problem(value)
         if self.choices is not None and value not in self.choices:
             return f"must be one of {list(self.choices)}, got {value!r}"
         if self.minimum is not None and value < self.minimum:
             return f"must be at least {self.minimum}, got {value!r}"
         return None
 
+    @property
+    def references(self) -> bool:
+        """True when the values of this parameter name datasets."""
+        return self.type in REFERENCE_TYPES
+
+    def _expected(self) -> str:
+        if self.type == "dataset":
+            return "dataset name or {name, params} mapping"
+        if self.type == "datasets":
+            return "list of dataset names or {name, params} mappings, or a group name"
+        return self.type
+
     def coerce(self, value: Any) -> Any:
         """The canonical form of a valid value (ints given for floats become floats)."""
         if self.type == "float" and value is not None:
             return float(value)
         return value
+
+
+def _reference_shape_problem(value: Any) -> str | None:
+    """Why ``value`` is not shaped like a dataset reference (names are checked by the grid)."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str):
+            continue
+        if not isinstance(item, dict):
+            return f"each dataset must be a name or a {{name, params}} mapping, got {type(item).__name__} ({item!r})"
+        unknown = [key for key in item if key not in REFERENCE_KEYS]
+        if unknown:
+            return f"a dataset reference has the keys {', '.join(REFERENCE_KEYS)}; unknown: {', '.join(map(str, unknown))}"
+        if not isinstance(item.get("name"), str):
+            return f"a dataset reference needs a 'name' string, got {item!r}"
+        if not isinstance(item.get("params", {}), (dict, type(None))):
+            return f"the params of a dataset reference must be a mapping, got {item['params']!r}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -116,7 +164,15 @@ class Component:
         them and they do not enter cell ids (the component's name and version do).
     :param preflight: optional ``"module:attribute"`` of a cheap, torch-free check
         ``check(name, root, params) -> list[str]`` run before any cell (for example, missing
-        files).
+        files), for a grid's datasets and for the datasets its parameters reference.
+    :param splits: a dataset's split protocols: ``fixed`` (its own split, chosen by its
+        parameters), ``per-seed`` (a split drawn from the cell's seed), ``folds`` (k-fold
+        cross-validation). A grid's ``split:`` picks one; a dataset without it is dropped from
+        that grid with the reason. Under ``per-seed`` and ``folds`` the factory receives
+        ``split_choice``, a :class:`harness.cell.Split`. Empty for a dataset that is no task
+        (an unlabelled corpus): it can only be named by a dataset reference.
+    :param split_params: the parameters that choose the split under ``fixed`` (``split_seed``,
+        ``fold``): under another protocol the grid refuses them and leaves them out of the cell.
     """
 
     kind: str
@@ -133,10 +189,20 @@ class Component:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     preflight: str | None = None
     arguments: Mapping[str, Any] = field(default_factory=dict)
+    splits: tuple[str, ...] = (FIXED,)
+    split_params: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"Component {self.name!r}: kind must be one of {KINDS}")
+        object.__setattr__(self, "splits", tuple(self.splits))
+        object.__setattr__(self, "split_params", tuple(self.split_params))
+        unknown_splits = set(self.splits) - set(SPLIT_PROTOCOLS)
+        if unknown_splits:
+            raise ValueError(f"Component {self.name!r}: unknown split protocols {sorted(unknown_splits)}; valid: {', '.join(SPLIT_PROTOCOLS)}")
+        undeclared = [name for name in self.split_params if self.param(name) is None]
+        if undeclared:
+            raise ValueError(f"Component {self.name!r}: split_params {undeclared} are not among its params")
         if ":" not in self.factory:
             raise ValueError(f"Component {self.name!r}: factory must be 'module:attribute'")
         unknown = set(self.task_types) - TaskType.ALL
@@ -154,6 +220,10 @@ class Component:
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
+
+    def references(self) -> tuple[Param, ...]:
+        """The parameters that name other datasets."""
+        return tuple(p for p in self.params if p.references)
 
     def defaults(self) -> dict[str, Any]:
         return {p.name: p.default for p in self.params}

@@ -6,8 +6,8 @@
 - :meth:`encode`: node features from the cell's encoder, cached when the encoder is frozen.
 - :meth:`artifact`: a cached stage output (pre-trained model, teacher predictions) keyed by
   everything that determines it, so that a stage shared by many cells runs once.
-- :meth:`load_task`: another dataset (for pre-training or multi-dataset training), with its test
-  labels hidden like the cell's own.
+- :meth:`load_task`: another dataset (for pre-training or multi-dataset training), usually one a
+  ``dataset``/``datasets`` parameter references, with its test labels hidden like the cell's own.
 - :meth:`track`: modules whose parameters count toward the record's #params.
 """
 
@@ -71,11 +71,26 @@ class RunContext:
             features = self.artifact("encoder-output", key, lambda: encoder.encode(task))
         return task if features is None else task.with_features(features)
 
-    def load_task(self, name: str, **params):
-        """Another dataset's task, as a method may see it (no test labels)."""
+    def load_task(self, dataset: str | dict[str, Any], **params):
+        """Another dataset's task as a method may see it (no test labels), with its identity
+        (name, parameters, version) for cache keys.
+
+        ``dataset`` is a dataset reference as the method received it from a ``dataset`` or
+        ``datasets`` parameter (``{"name", "params", "version"}``, resolved by the grid and part
+        of the cell id), or a dataset name with ``params`` over its defaults. A reference whose
+        version differs from the installed dataset's is refused: the cell id promised another.
+        """
         from harness.cell import ComponentRef
 
+        if isinstance(dataset, dict):
+            if params:
+                raise TypeError("load_task(reference) takes no parameters: the reference carries them")
+            name, params = dataset["name"], {**dataset["params"], **dataset.get("options", {})}
+        else:
+            name = dataset
         component = self._registry.get("dataset", name)
+        if isinstance(dataset, dict) and dataset.get("version", component.version) != component.version:
+            raise ValueError(f"dataset {name!r} is version {component.version}; this cell was resolved against version {dataset['version']}")
         resolved = {**component.defaults(), **params}
         task = component.load()(root=self.data_root, **resolved)
         view = task.method_view()

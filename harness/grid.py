@@ -19,6 +19,24 @@ Example::
 
 Rules name an entry by its label when it has one, otherwise by its component name, so two
 entries of one component (one method with two schedules) can be told apart.
+
+Dataset groups and references::
+
+    groups: {link1: [usair, ns], link2: [yeast, {name: power, params: {features: degree}}]}
+    datasets: [link1]                   # a group on the dataset axis: its members
+    methods: [{name: pretrain, params: {corpus: {name: zinc, params: {size: 500}}, train_on: link2}}]
+
+A parameter of type ``dataset``/``datasets`` names other datasets (a name, a ``{name, params}``
+mapping, a list of them, or a group name); each is resolved to its identity (name, resolved
+parameters, version), which enters the cell id.
+
+Splits::
+
+    split: per-seed                     # or fixed (the default), or {protocol: folds, folds: 10}
+
+``fixed`` uses each dataset's own split; ``per-seed`` draws the split from each cell's seed;
+``folds`` makes the cells of one configuration the k folds (times the seeds). A dataset that does
+not offer the protocol is dropped with the reason.
 """
 
 from __future__ import annotations
@@ -32,13 +50,14 @@ from typing import Any
 
 import yaml
 
-from harness.cell import AXES, Cell, ComponentRef
+from harness.cell import AXES, FIXED, FOLDS, SPLIT_PROTOCOLS, Cell, ComponentRef, Split
 from harness.identity import DEFAULT_ENCODER
 from harness.registry import Registry
 
 AXIS_KEYS = {f"{axis}s": axis for axis in AXES}
-TOP_LEVEL_KEYS = ("name", "description", "seeds", *AXIS_KEYS, "defaults", "include", "exclude")
+TOP_LEVEL_KEYS = ("name", "description", "seeds", "split", "groups", *AXIS_KEYS, "defaults", "include", "exclude")
 ENTRY_KEYS = ("name", "params", "label")
+SPLIT_KEYS = ("protocol", "folds")
 DEFAULT_ENCODERS = [DEFAULT_ENCODER]
 
 
@@ -137,6 +156,9 @@ class GridBuilder:
         self.raw = raw
         self.registry = registry
         self.problems: list[Problem] = []
+        self.split: tuple[str, int | None] = (FIXED, None)
+        #: group name -> its member datasets (as given, parameters unresolved)
+        self.groups: dict[str, list[ComponentRef]] = {}
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
@@ -150,6 +172,8 @@ class GridBuilder:
                 self.problem(str(key), f"unknown key; {suggest(key, list(TOP_LEVEL_KEYS))}")
         name = self._name()
         seeds = self._seeds()
+        self.split = self._split()
+        self.groups = self._groups()
         axes = {axis: self._axis(key, axis) for key, axis in AXIS_KEYS.items()}
         includes = self._rules("include", required=("dataset", "backbone", "method"))
         defaults = self._defaults(axes, includes)
@@ -194,6 +218,73 @@ class GridBuilder:
                 valid.append(seed)
         return valid
 
+    def _split(self) -> tuple[str, int | None]:
+        """The split protocol and, for folds, the fold count."""
+        raw = self.raw.get("split", FIXED)
+        form = f"give {' or '.join(p for p in SPLIT_PROTOCOLS if p != FOLDS)}, or {{protocol: folds, folds: K}}"
+        if isinstance(raw, str):
+            if raw == FOLDS:
+                self.problem("split", "folds needs a fold count; write split: {protocol: folds, folds: 10}")
+            elif raw not in SPLIT_PROTOCOLS:
+                self.problem("split", f"unknown split protocol {raw!r}; {suggest(raw, list(SPLIT_PROTOCOLS))}")
+            else:
+                return raw, None
+            return FIXED, None
+        if not isinstance(raw, dict):
+            self.problem("split", f"must be a protocol name or a mapping; {form}; got {type(raw).__name__} ({raw!r})")
+            return FIXED, None
+        for key in raw:
+            if key not in SPLIT_KEYS:
+                self.problem(f"split.{key}", f"unknown key; {suggest(key, list(SPLIT_KEYS))}")
+        protocol = raw.get("protocol")
+        if protocol not in SPLIT_PROTOCOLS:
+            self.problem("split.protocol", f"missing or unknown split protocol {protocol!r}; {suggest(protocol, list(SPLIT_PROTOCOLS))}")
+            return FIXED, None
+        count = raw.get("folds")
+        if protocol != FOLDS:
+            if "folds" in raw:
+                self.problem("split.folds", f"a fold count belongs to protocol folds only; the protocol is {protocol!r}")
+            return protocol, None
+        if isinstance(count, bool) or not isinstance(count, int) or count < 2:
+            self.problem("split.folds", f"must be an integer of at least 2 (the number of folds), got {count!r}")
+            return FIXED, None
+        return protocol, count
+
+    def _groups(self) -> dict[str, list[ComponentRef]]:
+        """``groups: {name: [dataset entries]}``: named lists of datasets, usable on the dataset
+        axis and as values of ``datasets`` references."""
+        raw = self.raw.get("groups", {})
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            self.problem("groups", f"must be a mapping from group name to a list of datasets, got {type(raw).__name__}")
+            return {}
+        groups: dict[str, list[ComponentRef]] = {}
+        for group, members in raw.items():
+            where = f"groups.{group}"
+            if not isinstance(group, str) or not group:
+                self.problem(where, f"a group name must be a non-empty string, got {group!r}")
+                continue
+            if group in self.registry.components["dataset"]:
+                self.problem(where, f"the group name {group!r} is a dataset's name; choose another")
+                continue
+            if not isinstance(members, list) or not members:
+                self.problem(where, f"must be a non-empty list of dataset names or {{name, params}} mappings, got {members!r}")
+                continue
+            refs = []
+            for i, member in enumerate(members):
+                if isinstance(member, str) and member in raw:
+                    self.problem(f"{where}[{i}]", f"{member!r} is a group; groups cannot contain groups")
+                    continue
+                ref = self._entry(f"{where}[{i}]", "dataset", member, as_cell_dataset=False)
+                if ref is not None:
+                    refs.append(ref)
+            groups[group] = refs
+        return groups
+
+    def _dataset_choices(self, with_groups: bool = True) -> list[str]:
+        return self.registry.names("dataset") + (sorted(self.groups) if with_groups else [])
+
     def _axis(self, key: str, axis: str) -> list[ComponentRef]:
         if key not in self.raw:
             if key == "encoders":
@@ -206,18 +297,27 @@ class GridBuilder:
             return []
         if not entries:
             self.problem(key, f"is empty; list at least one {axis} ({suggest('', self.registry.names(axis))})")
-        refs = [self._entry(f"{key}[{i}]", axis, entry) for i, entry in enumerate(entries)]
-        seen: dict[tuple, int] = {}
-        for i, ref in enumerate(refs):
+        # (where, ref) per entry, a group on the dataset axis standing for its members
+        refs: list[tuple[str, ComponentRef | None]] = []
+        for i, entry in enumerate(entries):
+            if axis == "dataset" and isinstance(entry, str) and entry in self.groups:
+                refs += [(f"{key}[{i}] (group {entry!r}, member {j})", self._as_cell_dataset(f"groups.{entry}[{j}]", ref)) for j, ref in enumerate(self.groups[entry])]
+            else:
+                refs.append((f"{key}[{i}]", self._entry(f"{key}[{i}]", axis, entry)))
+        seen: dict[tuple, str] = {}
+        for where, ref in refs:
             if ref is None:
                 continue
             signature = (ref.name, repr(sorted(ref.params.items(), key=lambda item: repr(item[0]))))
             if signature in seen:
-                self.problem(f"{key}[{i}]", f"duplicate of {key}[{seen[signature]}] ({ref.name} with the same params)")
-            seen.setdefault(signature, i)
-        return [ref for ref in refs if ref is not None]
+                self.problem(where, f"duplicate of {seen[signature]} ({ref.name} with the same params)")
+            seen.setdefault(signature, where)
+        return [ref for _, ref in refs if ref is not None]
 
-    def _entry(self, where: str, axis: str, entry: Any) -> ComponentRef | None:
+    def _entry(self, where: str, axis: str, entry: Any, as_cell_dataset: bool = True) -> ComponentRef | None:
+        """One axis entry (a name or ``{name, params, label}``), checked; a dataset entry is
+        also checked as a cell's dataset unless ``as_cell_dataset`` is false (group members,
+        which may serve as references only)."""
         if isinstance(entry, str):
             name, params, label = entry, {}, None
         elif isinstance(entry, dict):
@@ -240,11 +340,27 @@ class GridBuilder:
             self.problem(where, f"must be a {axis} name or a {{name, params}} mapping, got {type(entry).__name__} ({entry!r})")
             return None
         if name not in self.registry.components[axis]:
-            self.problem(where if isinstance(entry, str) else f"{where}.name", f"unknown {axis} {name!r}; {suggest(name, self.registry.names(axis))}")
+            valid = self._dataset_choices() if axis == "dataset" else self.registry.names(axis)
+            self.problem(where if isinstance(entry, str) else f"{where}.name", f"unknown {axis} {name!r}; {suggest(name, valid)}")
             return None
         component = self.registry.get(axis, name)
         self._check_params(f"{where}.params", component, params)
-        return ComponentRef(name=name, params=dict(params), version=component.version, label=label)
+        ref = ComponentRef(name=name, params=dict(params), version=component.version, label=label)
+        return self._as_cell_dataset(where, ref) if axis == "dataset" and as_cell_dataset else ref
+
+    def _as_cell_dataset(self, where: str, ref: ComponentRef) -> ComponentRef | None:
+        """``ref`` when it can be a cell's dataset under the grid's split: a dataset without
+        splits (an unlabelled corpus) serves only as a reference, and parameters that choose the
+        split belong to the grid's ``split:`` unless it is fixed."""
+        component = self.registry.get("dataset", ref.name)
+        if not component.splits:
+            self.problem(where, f"dataset {ref.name!r} has no splits (nothing to train on or score): only a dataset parameter of a method can name it")
+            return None
+        protocol = self.split[0]
+        for param in component.split_params:
+            if protocol != FIXED and param in ref.params:
+                self.problem(f"{where}.params.{param}", f"chooses the split, which the grid's split ({protocol}) sets for every cell; remove it, or use split: fixed")
+        return ref
 
     def _check_params(self, where: str, component, params: dict) -> None:
         valid = [p.name for p in component.params]
@@ -256,6 +372,33 @@ class GridBuilder:
             problem = param.problem(value) or _plain_data_problem(value)
             if problem:
                 self.problem(f"{where}.{key}", problem)
+            elif param.references:
+                self._check_reference(f"{where}.{key}", param, value)
+        for param in component.references():
+            if param.name not in params and param.default is not None:
+                self._check_reference(f"{where}.{param.name} (default of {component.kind} {component.name!r})", param, param.default)
+
+    def _check_reference(self, where: str, param, value: Any) -> None:
+        """The datasets a ``dataset``/``datasets`` value names exist (groups count for
+        ``datasets``), and their parameters are valid."""
+        if value is None:
+            return
+        several = param.type == "datasets"
+        if several and isinstance(value, list) and not value:
+            self.problem(where, "is empty; name at least one dataset or a group")
+        items = value if isinstance(value, list) else [value]
+        for i, item in enumerate(items):
+            at = f"{where}[{i}]" if isinstance(value, list) else where
+            name, params = (item, {}) if isinstance(item, str) else (item["name"], item.get("params") or {})
+            name_at = at if isinstance(item, str) else f"{at}.name"
+            if name in self.groups and isinstance(item, str):
+                if not several:
+                    self.problem(name_at, f"{name!r} is a group; parameter {param.name!r} takes one dataset ({suggest(name, self._dataset_choices(False))})")
+                continue
+            if name not in self.registry.components["dataset"]:
+                self.problem(name_at, f"unknown dataset {name!r}; {suggest(name, self._dataset_choices(several))}")
+                continue
+            self._check_params(f"{at}.params", self.registry.get("dataset", name), params)
 
     def _defaults(self, axes: dict[str, list[ComponentRef]], includes: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         raw = self.raw.get("defaults", {})
@@ -281,9 +424,14 @@ class GridBuilder:
                     known = sorted({p.name for c in components for p in c.params})
                     self.problem(f"defaults.{key}.{param_name}", f"no {axis} in this grid has this parameter; {suggest(param_name, known)}")
                 for component in declaring:
-                    problem = component.param(param_name).problem(value) or _plain_data_problem(value)
+                    param = component.param(param_name)
+                    problem = param.problem(value) or _plain_data_problem(value)
                     if problem:
                         self.problem(f"defaults.{key}.{param_name}", f"{problem} (for {axis} {component.name!r})")
+                    elif param.references:
+                        self._check_reference(f"defaults.{key}.{param_name}", param, value)
+                    if axis == "dataset" and self.split[0] != FIXED and param_name in component.split_params:
+                        self.problem(f"defaults.{key}.{param_name}", f"chooses the split of {component.name!r}, which the grid's split ({self.split[0]}) sets; remove it, or use split: fixed")
             defaults[axis] = params
         return defaults
 
@@ -308,8 +456,9 @@ class GridBuilder:
                 if key == "exclude":
                     if not isinstance(value, str):
                         self.problem(f"{where}.{axis}", f"must be a {axis} name or label, got {type(value).__name__}")
-                    elif value not in self.registry.components[axis] and not self._is_label(axis, value):
-                        self.problem(f"{where}.{axis}", f"unknown {axis} {value!r}; {suggest(value, self.registry.names(axis))}")
+                    elif value not in self.registry.components[axis] and not self._is_label(axis, value) and not (axis == "dataset" and value in self.groups):
+                        valid = self._dataset_choices() if axis == "dataset" else self.registry.names(axis)
+                        self.problem(f"{where}.{axis}", f"unknown {axis} {value!r}; {suggest(value, valid)}")
                     parsed[axis] = value
                 else:
                     parsed[axis] = self._entry(f"{where}.{axis}", axis, value)
@@ -327,16 +476,45 @@ class GridBuilder:
 
     # -- expansion --------------------------------------------------------------------------
 
-    def _resolve(self, ref: ComponentRef, defaults: dict[str, dict[str, Any]], axis: str) -> ComponentRef:
+    def _resolve(self, ref: ComponentRef, defaults: dict[str, dict[str, Any]], axis: str, cell_dataset: bool = True) -> ComponentRef:
+        """``ref`` with every parameter resolved (component defaults, then the grid's, then the
+        entry's), dataset references resolved to identities, operational options set apart and,
+        for a cell's dataset under a non-fixed split, the split's own parameters left out."""
         component = self.registry.get(axis, ref.name)
         params = component.defaults()
         for name, value in defaults.get(axis, {}).items():
             if component.param(name):
                 params[name] = value
         params.update(ref.params)
+        if axis == "dataset" and cell_dataset and self.split[0] != FIXED:
+            params = {name: value for name, value in params.items() if name not in component.split_params}
         params = {name: component.param(name).coerce(value) for name, value in params.items()}
         options = {name: params.pop(name) for name in list(params) if not component.param(name).affects_results}
+        for param in component.references():
+            if params.get(param.name) is not None:
+                params[param.name], with_options = self._resolve_reference(param, params[param.name])
+                if with_options != params[param.name]:
+                    options[param.name] = with_options
         return ComponentRef(name=ref.name, params=params, version=component.version, label=ref.label, options=options)
+
+    def _resolve_reference(self, param, value: Any) -> tuple[Any, Any]:
+        """A valid reference value as identities ``{name, params, version}`` (one, or a list
+        with groups expanded): once as it enters the cell id, once with the referenced datasets'
+        operational options (``download``) added for the factory."""
+        refs: list[ComponentRef] = []
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and item in self.groups:
+                refs += self.groups[item]
+            elif isinstance(item, str):
+                refs.append(ComponentRef(item))
+            else:
+                refs.append(ComponentRef(item["name"], dict(item.get("params") or {})))
+        resolved = [self._resolve(ref, {}, "dataset", cell_dataset=False) for ref in refs]
+        identities = [ref.identity() for ref in resolved]
+        full = [{**ref.identity(), "options": ref.options} if ref.options else ref.identity() for ref in resolved]
+        if param.type == "dataset":
+            return identities[0], full[0]
+        return identities, full
 
     def _expand(self, name, seeds, axes, defaults, includes, excludes) -> Grid:
         grid = Grid(path=self.path, name=name)
@@ -345,28 +523,54 @@ class GridBuilder:
         for rule in includes:
             combos.append(tuple(rule.get(axis) or default_encoder for axis in AXES))
         seen: set[str] = set()
+        protocol, count = self.split
         for combo in combos:
             refs = dict(zip(AXES, (self._resolve(ref, defaults, axis) for ref, axis in zip(combo, AXES))))
-            if any(_matches(rule, refs) for rule in excludes):
+            if any(_matches(rule, refs, self.groups) for rule in excludes):
                 continue
-            reason = incompatibility(self.registry, refs)
+            reason = incompatibility(self.registry, refs) or split_incompatibility(self.registry, refs["dataset"], protocol)
             if reason:
                 dropped = Dropped({axis: refs[axis].display() for axis in AXES}, reason)
                 if dropped not in grid.dropped:
                     grid.dropped.append(dropped)
                 continue
-            for seed in seeds:
-                cell = Cell(**refs, seed=seed)
+            for split, seed in _splits_and_seeds(protocol, count, seeds):
+                cell = Cell(**refs, seed=seed, split=split)
                 if cell.id not in seen:
                     seen.add(cell.id)
                     grid.cells.append(cell)
         return grid
 
 
-def _matches(rule: dict[str, str], refs: dict[str, ComponentRef]) -> bool:
+def _splits_and_seeds(protocol: str, count: int | None, seeds: list[int]) -> list[tuple[Split, int]]:
+    """The (split, seed) pairs of one configuration: its seeds on the dataset's own split, one
+    split per seed drawn from that seed, or every fold times every seed."""
+    if protocol == FOLDS:
+        return [(Split(FOLDS, fold, count), seed) for fold in range(count) for seed in seeds]
+    if protocol == FIXED:
+        return [(Split(), seed) for seed in seeds]
+    return [(Split(protocol, seed), seed) for seed in seeds]
+
+
+def _matches(rule: dict[str, str], refs: dict[str, ComponentRef], groups: dict[str, list[ComponentRef]]) -> bool:
     """An entry with a label is named by its label only, so that two entries of one component
-    (say, one method with two schedules) can be told apart; an entry without one by its name."""
-    return all((refs[axis].label or refs[axis].name) == value for axis, value in rule.items())
+    (say, one method with two schedules) can be told apart; an entry without one by its name.
+    A group name in a rule's ``dataset`` matches each of its members."""
+
+    def named(axis: str, value: str) -> bool:
+        if axis == "dataset" and value in groups:
+            return any(refs[axis].name == member.name for member in groups[value])
+        return (refs[axis].label or refs[axis].name) == value
+
+    return all(named(axis, value) for axis, value in rule.items())
+
+
+def split_incompatibility(registry: Registry, dataset_ref: ComponentRef, protocol: str) -> str | None:
+    """Why the dataset cannot be split by ``protocol``, or None when it can."""
+    dataset = registry.get("dataset", dataset_ref.name)
+    if protocol in dataset.splits:
+        return None
+    return f"dataset {dataset.name!r} offers the split protocols {', '.join(dataset.splits)}; the grid's split is {protocol}"
 
 
 def incompatibility(registry: Registry, refs: dict[str, ComponentRef]) -> str | None:

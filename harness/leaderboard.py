@@ -1,8 +1,10 @@
 """OGB-style leaderboards, rendered from result records plus submitted entries.
 
 One table per dataset. This project's rows group complete records by their configuration
-without the seed; each row shows mean and unbiased standard deviation over its seeds (4
-decimals) and the number of seeds. Rows are ranked by test mean (competition ranking: equal
+without the seed and the split index: the cells of one configuration over its seeds and its
+splits (the folds of a k-fold protocol, the per-seed splits) form one row. Each row shows mean and
+unbiased standard deviation over its runs (4 decimals), their number, and how they were made
+(its protocol: "10 folds x 1 seed", "10 splits x 1 init", "1 split x 5 seeds"). Rows are ranked by test mean (competition ranking: equal
 means share a rank); a row whose difference from the best is not significant (Welch's t-test,
 p >= 0.05) is marked as tied with it.
 """
@@ -17,11 +19,12 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from harness.atomic import write_text_atomic
+from harness.cell import AXES, FIXED, FOLDS, PER_SEED
 from harness.identity import DEFAULT_ENCODER
 from harness.stats import SIGNIFICANCE, ScoreSummary, same_mean, welch_p_value
 from harness.submissions import Submission
 
-COLUMNS = ["Rank", "Method", "Ext. data", "Test {metric}", "Validation {metric}", "Seeds", "#Params", "Time / cell", "Hardware", "Date", "Contact", "References"]
+COLUMNS = ["Rank", "Method", "Ext. data", "Test {metric}", "Validation {metric}", "Runs", "Protocol", "#Params", "Time / cell", "Hardware", "Date", "Contact", "References"]
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Row:
     tied_with_best: bool = False
     p_vs_best: float | None = None
     seconds: float | None = None  # mean wall time of one cell (our rows only)
+    protocol: str = ""  # how the runs were made (our rows only): splits x seeds
 
 
 def method_name(config: dict[str, Any], labels: dict[str, str | None]) -> str:
@@ -66,8 +70,7 @@ def rows_from_records(records: Iterable[dict[str, Any]]) -> dict[str, tuple[str,
     for record in records:
         if record.get("status") != "complete":
             continue
-        key = {axis: record["config"][axis] for axis in ("dataset", "encoder", "backbone", "method")}
-        groups[(record["cell"]["dataset"]["name"], record["metric"])][json.dumps(key, sort_keys=True)].append(record)
+        groups[(record["cell"]["dataset"]["name"], record["metric"])][_entry_key(record)].append(record)
     metrics_per_dataset = Counter(dataset for dataset, _ in groups)
     tables = {}
     for (dataset, metric), entries in groups.items():
@@ -93,11 +96,39 @@ def rows_from_records(records: Iterable[dict[str, Any]]) -> dict[str, tuple[str,
                     config=config,
                     test_scores=tests,
                     seconds=_mean_seconds(records_of_entry),
+                    protocol=protocol(records_of_entry),
                 )
             )
         name = dataset if metrics_per_dataset[dataset] == 1 else f"{dataset}-{metric}"
         tables[name] = (metric, higher, rows)
     return tables
+
+
+def _entry_key(record: dict[str, Any]) -> str:
+    """A row's key: the configuration without the seed and without the split index (a row
+    gathers its folds or per-seed splits), but with the split protocol and fold count."""
+    key = {axis: record["config"][axis] for axis in AXES}
+    split = record["config"].get("split")
+    if split:
+        key["split"] = {"protocol": split["protocol"], "count": split["count"]}
+    return json.dumps(key, sort_keys=True)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def protocol(records: list[dict[str, Any]]) -> str:
+    """How the runs of one row were made: its splits times its seeds."""
+    split = records[0]["config"].get("split") or {"protocol": FIXED}
+    seeds = len({r["seed"] for r in records})
+    if split["protocol"] == FOLDS:
+        folds = len({r["config"]["split"]["index"] for r in records})
+        present = str(folds) if folds == split["count"] else f"{folds} of {split['count']}"
+        return f"{present} folds x {_plural(seeds, 'seed')}"
+    if split["protocol"] == PER_SEED:
+        return f"{_plural(seeds, 'split')} x 1 init"
+    return f"1 split x {_plural(seeds, 'seed')}"
 
 
 def _mean_seconds(records: list[dict[str, Any]]) -> float | None:
@@ -155,6 +186,7 @@ def _cells(row: Row) -> list[str]:
         row.test.format(),
         row.valid.format() if row.valid else "",
         str(row.test.n),
+        row.protocol,
         f"{row.params:,}" if isinstance(row.params, int) else "",
         format_seconds(row.seconds),
         row.hardware or "",
@@ -176,7 +208,8 @@ def render(dataset: str, metric: str, higher_is_better: bool, rows: list[Row], o
         [
             f"# {dataset}",
             "",
-            f"Metric: {metric} ({direction}). Mean ± unbiased standard deviation over seeds.",
+            f"Metric: {metric} ({direction}). Mean ± unbiased standard deviation over a row's runs"
+            " (Protocol: its splits x its seeds; per-seed splits draw split and initialisation from one seed).",
             "",
             tabulate(table, headers=headers, tablefmt="github", disable_numparse=True),
             "",
@@ -202,7 +235,9 @@ def _configurations(rows: list[Row]) -> list[str]:
         return []
     lines = ["", "## Configurations", ""]
     for row in ours:
-        parts = [f"{axis} `{row.config[axis]['name']}` {json.dumps(row.config[axis]['params'], sort_keys=True)}" for axis in ("dataset", "encoder", "backbone", "method")]
+        parts = [f"{axis} `{row.config[axis]['name']}` {json.dumps(row.config[axis]['params'], sort_keys=True)}" for axis in AXES]
+        if "split" in row.config:
+            parts.append(f"split {row.config['split']['protocol']}" + (f" ({row.config['split']['count']} folds)" if row.config["split"]["count"] else ""))
         lines.append(f"- config {config_id(row.config)} ({row.method}): " + "; ".join(parts))
     return lines
 

@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from harness.cell import AXES, Split
 from harness.grid import Grid
 from harness.registry import Registry
 from harness.settings import RunSettings
@@ -39,20 +40,41 @@ class RunSummary:
 
 
 def preflight(grid: Grid, registry: Registry, settings: RunSettings) -> None:
-    """Run each dataset's cheap availability check once; raise listing every problem."""
+    """Run the cheap availability check of every dataset the grid uses, once each: the cells'
+    datasets (with ``split_choice``, its index left out, under a non-fixed split, so that a
+    dataset can refuse a protocol its parameters rule out) and the datasets their parameters
+    reference. Raise listing every problem."""
     problems: list[str] = []
     seen: set[str] = set()
-    for cell in grid.cells:
-        ref = cell.dataset
-        key = repr((ref.name, sorted(ref.arguments().items())))
+    for name, arguments, via in _datasets_used(grid, registry):
+        key = repr((name, sorted(arguments.items())))
         if key in seen:
             continue
         seen.add(key)
-        check = registry.get("dataset", ref.name).load_preflight()
+        check = registry.get("dataset", name).load_preflight()
         if check is not None:
-            problems += [f"dataset {ref.name!r}: {message}" for message in check(ref.name, settings.data_root, ref.arguments())]
+            problems += [f"dataset {name!r}{via}: {message}" for message in check(name, settings.data_root, arguments)]
     if problems:
         raise PreflightError("\n".join(problems))
+
+
+def _datasets_used(grid: Grid, registry: Registry):
+    """(name, factory arguments, how it is used) of each cell's dataset and of every dataset a
+    cell's component parameters reference."""
+    for cell in grid.cells:
+        arguments = cell.dataset.arguments()
+        if not cell.split.fixed:
+            # the protocol (not the fold or seed, so that one check serves every cell)
+            arguments["split_choice"] = Split(cell.split.protocol, None, cell.split.count)
+        yield cell.dataset.name, arguments, ""
+        for axis in AXES:
+            ref = getattr(cell, axis)
+            arguments = ref.arguments()
+            for param in registry.get(axis, ref.name).references():
+                value = arguments.get(param.name)
+                for reference in value if isinstance(value, list) else [value] if value else []:
+                    via = f" (referenced by {axis} {ref.name!r}, parameter {param.name!r})"
+                    yield reference["name"], {**reference["params"], **reference.get("options", {})}, via
 
 
 def run_grid(

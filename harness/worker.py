@@ -81,6 +81,7 @@ def base_record(cell: Cell) -> dict[str, Any]:
         "cell": cell.to_dict(),
         "config": cell.config(),
         "seed": cell.seed,
+        "split": cell.split.to_record(),
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "versions": provenance.versions(),
         "git": provenance.git_state(),
@@ -124,9 +125,10 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
 def _execute(cell: Cell, registry, context: RunContext, deadline: float | None) -> dict[str, Any]:
     dataset = registry.get("dataset", cell.dataset.name)
     encoder_component = registry.get("encoder", cell.encoder.name)
-    task = dataset.load()(root=context.data_root, **cell.dataset.arguments())
+    task = dataset.load()(root=context.data_root, **dataset_arguments(cell))
     view = task.method_view()
-    view.identity = cell.dataset.identity()
+    # The split belongs to the identity: a stage trained on one fold's labels is not another's.
+    view.identity = cell.dataset.identity() if cell.split.fixed else {**cell.dataset.identity(), "split": cell.split.to_record()}
     encoder = encoder_component.load()(**cell.encoder.arguments())
     backbone = BackboneFactory(registry.get("backbone", cell.backbone.name), cell.backbone.arguments(), task.task_type)
     method = registry.get("method", cell.method.name).load()(**cell.method.arguments())
@@ -147,6 +149,15 @@ def _execute(cell: Cell, registry, context: RunContext, deadline: float | None) 
         "external_data": _uses_external_data(encoder_component, context, task),
         "extra": predictions.extra,
     }
+
+
+def dataset_arguments(cell: Cell) -> dict[str, Any]:
+    """What the cell's dataset factory receives: its arguments and, unless the split is the
+    dataset's own (fixed), the cell's :class:`~harness.cell.Split` as ``split_choice``."""
+    arguments = cell.dataset.arguments()
+    if not cell.split.fixed:
+        arguments["split_choice"] = cell.split
+    return arguments
 
 
 def _uses_external_data(encoder_component, context, task) -> bool:

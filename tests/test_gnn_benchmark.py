@@ -63,7 +63,7 @@ def test_per_class_split_sizes_classes_and_determinism(tmp_path):
 
 
 def test_a_class_too_small_for_the_split_is_refused():
-    with pytest.raises(ValueError, match="class 1 has 50 nodes"):
+    with pytest.raises(ValueError, match="class 1 has 50 items"):
         per_class_split(torch.tensor([0] * 60 + [1] * 50), seed=0)
 
 

@@ -228,7 +228,7 @@ def test_markdown_and_csv_have_ogb_columns(tmp_path):
     assert md_path == tmp_path / "boards" / "ogbn-arxiv.md" and csv_path.name == "ogbn-arxiv.csv"
 
     frame = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
-    for column in ("Rank", "Method", "Ext. data", "Test acc", "Validation acc", "Seeds", "#Params", "Hardware", "Date", "Contact", "References"):
+    for column in ("Rank", "Method", "Ext. data", "Test acc", "Validation acc", "Runs", "Protocol", "#Params", "Hardware", "Date", "Contact", "References"):
         assert column in frame.columns, column
     assert list(frame.columns[:5]) == ["Rank", "Method", "Ext. data", "Test acc", "Validation acc"]
     assert len(frame) == 10  # 9 submitted entries + ours
@@ -239,7 +239,7 @@ def test_markdown_and_csv_have_ogb_columns(tmp_path):
     ours = frame[frame["Method"] == "supervised + gcn (ours)"].iloc[0]
     scores = [0.7101, 0.7123, 0.7089]
     assert ours["Test acc"] == f"{statistics.fmean(scores):.4f} ± {statistics.stdev(scores):.4f}"
-    assert (ours["Seeds"], ours["#Params"], ours["Ext. data"], ours["Date"]) == ("3", "110,120", "No", "2024-05-01")
+    assert (ours["Runs"], ours["Protocol"], ours["#Params"], ours["Ext. data"], ours["Date"]) == ("3", "1 split x 3 seeds", "110,120", "No", "2024-05-01")
     assert ours["References"].startswith("this harness (config ")
     assert frame["Rank"].tolist()[:3] == ["1", "2", "3"]
 
@@ -433,7 +433,7 @@ def test_cli_leaderboard_renders_every_dataset(results, tmp_path):
     assert f"leaderboard: {out / 'cora.md'}" in done.stdout
     cora = pd.read_csv(out / "cora.csv", dtype=str, keep_default_na=False)
     assert cora["Method"].tolist() == ["GAT", "supervised + gcn (ours)", "GCN", "supervised + gat (ours)"]
-    assert cora["Seeds"].tolist() == ["100", "5", "100", "3"]
+    assert cora["Runs"].tolist() == ["100", "5", "100", "3"]
     assert cora["Test acc"].tolist()[2] == "0.8150"  # reported without a std
     assert "supervised + mlp" not in (out / "cora.md").read_text()  # failed only
     proteins = pd.read_csv(out / "ogbn-proteins.csv", dtype=str, keep_default_na=False)

@@ -16,6 +16,7 @@ import torch
 
 import harness.cache
 from harness.cache import ArtifactCache
+from harness.grid import GridError, load_grid
 from harness_moleculenet import corpus, featurize, files, loader, splits
 from harness_moleculenet.gin import GINMol, gin_mol
 
@@ -322,9 +323,14 @@ def test_zinc_corpus_first_rows_sample_and_task_without_labels(tmp_path, fresh_c
 
 def test_zinc_is_refused_as_a_grid_dataset(tmp_path, harness_registry):
     component = harness_registry.get("dataset", "zinc")
-    assert component.metadata["unlabelled"] is True
+    assert component.metadata["unlabelled"] is True and component.splits == ()
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("seeds: [0]\ndatasets: [zinc]\nbackbones: [gin]\nmethods: [supervised]\n")
+    with pytest.raises(GridError, match="datasets\\[0\\]: dataset 'zinc' has no splits"):
+        load_grid(grid, harness_registry)
+    # as a reference its preflight checks the file only
     problems = component.load_preflight()("zinc", str(tmp_path), {})
-    assert "unlabelled" in problems[0] and "load_task" in problems[0] and "train.csv.gz" in problems[1]
+    assert len(problems) == 1 and "train.csv.gz" in problems[0]
 
 
 # -- gin-mol ----------------------------------------------------------------------------------

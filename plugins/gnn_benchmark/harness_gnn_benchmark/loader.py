@@ -10,7 +10,8 @@ As PyG's ``Amazon`` and ``Coauthor`` (``torch_geometric.io.read_npz``): self-loo
 graph made undirected (both directions of each edge, duplicates merged), features dense float
 and binarised (every positive entry becomes 1; with ``binary_features`` false, Coauthor CS keeps
 its keyword counts). Split of Shchur et al. (2018): per class 20 training and 30 validation
-nodes drawn from ``split_seed`` (numpy's ``default_rng``), every other node for test.
+nodes drawn from ``split_seed`` (numpy's ``default_rng``), every other node for test; under a
+grid's ``split: per-seed`` the cell's seed draws it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import torch
 from torch_geometric.data import Data
 from torch_geometric.utils import remove_self_loops, to_undirected
 
+from harness.data import splits
 from harness.task import Task
 from harness_gnn_benchmark.files import require_file
 
@@ -75,23 +77,17 @@ def read_graph(path: Path, binary_features: bool = True) -> Data:
 
 def per_class_split(y: torch.Tensor, seed: int, train_per_class: int = TRAIN_PER_CLASS, valid_per_class: int = VALID_PER_CLASS) -> dict[str, torch.Tensor]:
     """Per class, ``train_per_class`` training and ``valid_per_class`` validation nodes drawn
-    from ``seed`` alone; every other node is a test node. Sorted node indices per split."""
-    rng = np.random.default_rng(seed)
-    labels = y.numpy()
-    parts: dict[str, list[np.ndarray]] = {"train": [], "valid": [], "test": []}
-    for c in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == c))
-        if len(members) <= train_per_class + valid_per_class:
-            raise ValueError(f"class {c} has {len(members)} nodes: {train_per_class} training and {valid_per_class} validation nodes per class leave none for test")
-        parts["train"].append(members[:train_per_class])
-        parts["valid"].append(members[train_per_class : train_per_class + valid_per_class])
-        parts["test"].append(members[train_per_class + valid_per_class :])
-    return {split: torch.from_numpy(np.sort(np.concatenate(index))) for split, index in parts.items()}
+    from ``seed`` alone; every other node is a test node
+    (:func:`harness.data.splits.per_class_split`). Sorted node indices per split."""
+    parts = splits.per_class_split(y.numpy(), seed, train_per_class, valid_per_class)
+    return {split: torch.from_numpy(index) for split, index in parts.items()}
 
 
-def load(root: str, name: str, split_seed: int = 0, binary_features: bool = True, download: bool = False) -> Task:
+def load(root: str, name: str, split_seed: int = 0, binary_features: bool = True, download: bool = False, split_choice: splits.Split | None = None) -> Task:
     """The task of gnn-benchmark dataset ``name`` (``amazon-computers``, ``amazon-photo``,
-    ``coauthor-cs``)."""
+    ``coauthor-cs``); under the ``per-seed`` protocol the split seed is the cell's."""
+    if split_choice is not None:
+        split_seed = split_choice.index
     path = require_file(root, name, download)
     data = read_graph(path, binary_features)
     items = per_class_split(data.y, split_seed)

@@ -13,8 +13,10 @@ the alternative featurisation; MOSES (Polykovskiy et al. 2020) for the corpus.
   lipophilicity (graph regression, RMSE), read from chemprop's CSVs under
   ``<data root>/moleculenet_chemprop/``; node and edge features are integers (``x`` long),
   ``featurization`` 'hu' (default) or 'ogb'; ``split`` 'scaffold' (default), 'random' or
-  'random-scaffold', 80/10/10. Featurised molecules are cached in the artifact cache.
-- ``zinc``: MOSES train (ZINC Clean Leads), unlabelled; see :mod:`.corpus` (also
+  'random-scaffold', 80/10/10 (under a grid's ``split: per-seed`` the random kinds are drawn
+  from each cell's seed). Featurised molecules are cached in the artifact cache.
+- ``zinc``: MOSES train (ZINC Clean Leads), unlabelled, with no splits: a grid refuses it as a
+  dataset and a method's ``dataset`` parameter names it; see :mod:`.corpus` (also
   :func:`harness_moleculenet.corpus.load_corpus`).
 - Backbone ``gin-mol`` (:mod:`.gin`), only on datasets that provide ``molecule-features``.
 
@@ -35,6 +37,7 @@ What differs from the references:
 from dataclasses import replace
 
 from harness import Component, Param, TaskType, hookimpl
+from harness.cell import FIXED, PER_SEED
 from harness.metadata import dataset_components, download_param, read_table
 
 _VERSION = "1"
@@ -71,9 +74,10 @@ def _datasets():
     components = []
     for row, component in zip(rows, dataset_components(rows, params=_params, version=_VERSION, arguments=_arguments)):
         if row.get("unlabelled") == "true":
-            component = replace(component, metadata={**component.metadata, "unlabelled": True}, preflight="harness_moleculenet.files:check_corpus")
+            # no splits: a grid refuses it as a cell's dataset; methods name it by reference
+            component = replace(component, metadata={**component.metadata, "unlabelled": True}, preflight="harness_moleculenet.files:check", splits=())
         else:
-            component = replace(component, preflight="harness_moleculenet.files:check")
+            component = replace(component, preflight="harness_moleculenet.files:check", splits=(FIXED, PER_SEED), split_params=("split_seed",))
         components.append(component)
     return components
 

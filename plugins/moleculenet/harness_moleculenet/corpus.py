@@ -10,8 +10,9 @@ Two ways in:
   the task type (graph-regression) and metric (rmse) are nominal, ``num_outputs`` is 0, every
   molecule is a training item with an empty label row (``labels["train"]`` has shape
   ``(n, 0)``), valid and test are empty (``(0,)`` items, ``(0, 0)`` labels), and
-  ``task.info["unlabelled"]`` is True. Nothing can be scored on it, so ``harness run``'s
-  preflight refuses it as a grid dataset with that explanation.
+  ``task.info["unlabelled"]`` is True. Nothing can be scored on it, so it declares no splits:
+  a grid refuses it as a dataset, and a method names it with a ``dataset`` parameter
+  (``corpus: {name: zinc, params: {size: 500}}``).
 
 Selection: ``size`` molecules (0 = all); the first ``size`` rows of the file, or, with
 ``sample_seed``, ``size`` rows drawn without replacement with that seed (kept in file order).

@@ -63,18 +63,11 @@ def _problems(root: str, name: str, params: dict) -> list[str]:
 
 
 def check(name: str, root: str, params: dict) -> list[str]:
-    """Preflight of a labelled dataset: its file is there (fetched first with ``download``)."""
-    return _problems(root, name, params)
-
-
-def check_corpus(name: str, root: str, params: dict) -> list[str]:
-    """Preflight of the unlabelled corpus as a grid dataset: always refused (there is nothing to
-    train on or score), with the missing file named too when it is absent."""
-    problems = [
-        f"{name} is an unlabelled pre-training corpus, not a benchmark task: it has no labels, so no "
-        f"cell can train on or score it. Pre-training methods load it with context.load_task({name!r}, "
-        f"size=...) or harness_moleculenet.corpus.load_corpus(root, ...); take it out of the grid's datasets."
-    ]
+    """Preflight of a dataset or the corpus: its file is there (fetched first with
+    ``download``), and a split drawn per seed is a seeded kind."""
+    problems = []
+    if params.get("split_choice") is not None and params.get("split", "scaffold") == "scaffold":
+        problems.append(f"the grid's split is {params['split_choice'].protocol}, but {name}'s split is 'scaffold', which has no seed: give it split: random or random-scaffold")
     return problems + _problems(root, name, params)
 
 

@@ -15,6 +15,7 @@ import logging
 import torch
 
 from harness.cache import current as current_cache
+from harness.data.splits import Split
 from harness.task import Task
 from harness_moleculenet import featurize, files, splits
 from harness_moleculenet.graphs import FEATURE_VERSION, graphs_from_payload, payload_from_features
@@ -62,8 +63,14 @@ def report_invalid(name: str, invalid_rows: list[int], total: int) -> None:
         )
 
 
-def load(name: str, root: str, featurization: str = "hu", split: str = "scaffold", split_seed: int = 0, download: bool = False) -> Task:
+def load(name: str, root: str, featurization: str = "hu", split: str = "scaffold", split_seed: int = 0, download: bool = False, split_choice: Split | None = None) -> Task:
+    """The task of MoleculeNet dataset ``name``; under the ``per-seed`` protocol the cell's seed
+    draws the ``random`` or ``random-scaffold`` split (the ``scaffold`` split has no seed)."""
     _check(featurization, split)
+    if split_choice is not None:
+        if split == "scaffold":
+            raise ValueError("the scaffold split is deterministic, so it cannot be drawn per seed: give the dataset split: random or random-scaffold, or use the grid's split: fixed")
+        split_seed = split_choice.index
     row = files.table()[name]
     path = files.require_file(root, name, download)
     digest = files.sha256(path)

@@ -25,6 +25,8 @@ from typing import Sequence
 
 import numpy as np
 
+from harness.data.splits import random_fraction_split
+
 SPLITS = ("scaffold", "random", "random-scaffold")
 FRACTIONS = (0.8, 0.1, 0.1)
 
@@ -73,10 +75,9 @@ def random_scaffold_split(scaffolds: Sequence[str], seed: int, fractions=FRACTIO
 
 
 def random_split(n: int, seed: int, fractions=FRACTIONS) -> dict[str, list[int]]:
-    order = np.random.default_rng(seed).permutation(n).tolist()
-    a = math.floor(fractions[0] * n)
-    b = a + math.floor(fractions[1] * n)
-    return {"train": sorted(order[:a]), "valid": sorted(order[a:b]), "test": sorted(order[b:])}
+    """:func:`harness.data.splits.random_fraction_split` as lists."""
+    parts = random_fraction_split(n, seed, fractions[0], fractions[1])
+    return {name: index.tolist() for name, index in parts.items()}
 
 
 def make_split(kind: str, scaffolds: Sequence[str], seed: int) -> dict[str, list[int]]:

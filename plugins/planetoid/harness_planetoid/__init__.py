@@ -6,14 +6,18 @@ The published statistics (nodes, edges as PyG counts them, that is both directio
 undirected edge after removing duplicates and self-loops, classes, features) are in
 ``datasets.csv``. Splits: the public split of the paper (20 labelled nodes per class, 500
 validation, 1000 test) by default, or a random one drawn from ``split_seed`` as PyG's
-``Planetoid(split="random")`` does (see :mod:`.loader` for the one difference: CiteSeer's 15
+``Planetoid(split="random")`` does, or one such random split per cell seed under a grid's
+``split: per-seed`` (see :mod:`.loader` for the one difference: CiteSeer's 15
 unlabelled nodes are never drawn). Features are row-normalised by default, as Kipf and Welling
 do. No download unless a dataset is given ``download: true`` (:mod:`.files`): the shared data
 carries Cora and CiteSeer whole, but its PubMed lacks ``ind.pubmed.allx``, which the preflight
 and the loader say.
 """
 
+from dataclasses import replace
+
 from harness import Param, hookimpl
+from harness.cell import FIXED, PER_SEED
 from harness.metadata import dataset_components, read_table
 
 
@@ -28,4 +32,5 @@ def _params(row):
 
 @hookimpl
 def harness_datasets():
-    return dataset_components(read_table("harness_planetoid"), _params, preflight="harness_planetoid.files:check", arguments=lambda row: {"name": row["name"]})
+    components = dataset_components(read_table("harness_planetoid"), _params, preflight="harness_planetoid.files:check", arguments=lambda row: {"name": row["name"]})
+    return [replace(c, splits=(FIXED, PER_SEED), split_params=("split", "split_seed")) for c in components]

@@ -9,7 +9,8 @@ Splits:
   ``test.index`` for test.
 - ``random``: as PyG's ``Planetoid(split="random")``: 20 training nodes per class drawn at
   random, then 500 validation and 1000 test nodes drawn from the remaining ones, all from
-  ``split_seed`` alone (numpy's ``default_rng``), independent of the training seed. One
+  ``split_seed`` alone (numpy's ``default_rng``), independent of the training seed (under a
+  grid's ``split: per-seed``, from the cell's seed instead: one random split per seed). One
   difference: CiteSeer's 15 nodes that appear in the graph but not in ``test.index`` (PyG pads
   them with zero features and label 0) have no label, so they are never drawn.
 """
@@ -21,6 +22,7 @@ import torch
 from torch_geometric.io import read_planetoid_data
 from torch_geometric.transforms import NormalizeFeatures
 
+from harness.data.splits import Split, per_class_train_split
 from harness.task import Task
 from harness_planetoid.files import ensure_raw_dir
 
@@ -38,21 +40,18 @@ def unlabelled_nodes(raw_dir, name: str) -> np.ndarray:
 
 def random_split(y: torch.Tensor, seed: int, exclude=(), per_class: int = TRAIN_PER_CLASS, num_valid: int = NUM_VALID, num_test: int = NUM_TEST) -> dict[str, torch.Tensor]:
     """``per_class`` training nodes of every class (all of a smaller class), then ``num_valid``
-    validation and ``num_test`` test nodes from the rest; nodes in ``exclude`` are never drawn.
-    Sorted node indices per split, determined by ``seed`` alone."""
-    rng = np.random.default_rng(seed)
-    labels = y.numpy()
-    pool = np.ones(len(labels), dtype=bool)
-    pool[np.asarray(exclude, dtype=np.int64)] = False
-    train = np.concatenate([rng.permutation(np.flatnonzero(pool & (labels == c)))[:per_class] for c in range(int(labels.max()) + 1)])
-    pool[train] = False
-    rest = rng.permutation(np.flatnonzero(pool))
-    parts = {"train": train, "valid": rest[:num_valid], "test": rest[num_valid : num_valid + num_test]}
-    return {split: torch.from_numpy(np.sort(index)) for split, index in parts.items()}
+    validation and ``num_test`` test nodes from the rest; nodes in ``exclude`` are never drawn
+    (:func:`harness.data.splits.per_class_train_split`). Sorted node indices per split,
+    determined by ``seed`` alone."""
+    parts = per_class_train_split(y.numpy(), seed, per_class, num_valid, num_test, exclude=exclude)
+    return {split: torch.from_numpy(index) for split, index in parts.items()}
 
 
-def load(root: str, name: str, normalize_features: bool = True, split: str = "public", split_seed: int = 0, download: bool = False) -> Task:
-    """The task of Planetoid dataset ``name`` (``cora``, ``citeseer`` or ``pubmed``)."""
+def load(root: str, name: str, normalize_features: bool = True, split: str = "public", split_seed: int = 0, download: bool = False, split_choice: Split | None = None) -> Task:
+    """The task of Planetoid dataset ``name`` (``cora``, ``citeseer`` or ``pubmed``); under the
+    ``per-seed`` protocol, the random split drawn from the cell's seed."""
+    if split_choice is not None:
+        split, split_seed = "random", split_choice.index
     if split not in ("public", "random"):
         raise ValueError(f"split must be 'public' or 'random', got {split!r}")
     raw_dir = ensure_raw_dir(root, name, download)

@@ -2,9 +2,13 @@
 
 One task per family, each generated in code from its own ``seed`` parameter (the data seed,
 fixed across a grid's training seeds). The generative processes are in :mod:`.generators`.
+Split protocols (a grid's ``split:``): all but ``synthetic-link`` draw their split per seed, and
+the node and graph classification and regression sets also offer stratified k-fold
+(:mod:`.datasets`).
 """
 
 from harness import Component, Param, TaskType, hookimpl
+from harness.cell import FIXED, FOLDS, PER_SEED
 
 _VERSION = "1"
 _SEED = Param("seed", "int", 0, "seed of the generative process (the data, not the training run)", minimum=0)
@@ -14,7 +18,10 @@ _NOISE = Param("feature_noise", "float", 1.0, "standard deviation of the Gaussia
 _GRAPHS = Param("num_graphs", "int", 400, "number of graphs", minimum=20)
 
 
-def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, provides=()):
+_ALL_SPLITS = (FIXED, PER_SEED, FOLDS)
+
+
+def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, provides=(), splits=_ALL_SPLITS):
     return Component(
         kind="dataset",
         name=name,
@@ -25,6 +32,7 @@ def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, pr
         task_types={task_type},
         metadata={"metric": metric, "source": "generated in code (harness_synthetic.generators)"},
         provides=frozenset(provides),
+        splits=splits,
     )
 
 
@@ -58,6 +66,7 @@ def harness_datasets():
             TaskType.NODE_MULTILABEL,
             "rocauc",
             (_SEED, _NODES, Param("num_labels", "int", 6, "number of binary labels per node", minimum=1), _FEATURES, _NOISE),
+            splits=(FIXED, PER_SEED),
         ),
         _dataset(
             "synthetic-graph",
@@ -83,5 +92,6 @@ def harness_datasets():
             "rocauc",
             (_SEED, Param("num_nodes", "int", 500, "number of nodes", minimum=20), _FEATURES, _NOISE),
             version="2",  # v2: validation and test pairs shuffled
+            splits=(FIXED,),
         ),
     ]

@@ -1,10 +1,17 @@
-"""Task bundles for the synthetic datasets declared in :mod:`harness_synthetic`."""
+"""Task bundles for the synthetic datasets declared in :mod:`harness_synthetic`.
+
+Splits: under the ``fixed`` protocol the data seed (``seed``) also draws the split, as it always
+did; under ``per-seed`` the cell's seed draws it (the data stay those of ``seed``); under
+``folds`` the items are dealt to stratified folds (:func:`harness.data.splits.fold_split`, the
+data seed drawing the deal) and the cell's fold is the test set.
+"""
 
 from __future__ import annotations
 
 import torch
 from torch_geometric.transforms import RandomLinkSplit
 
+from harness.data.splits import FOLDS, Split, fold_split
 from harness.task import Task
 from harness_synthetic import generators
 
@@ -26,43 +33,59 @@ def _random_split(count: int, seed: int, train=0.6, valid=0.2) -> dict[str, torc
     return {"train": order[:a].sort().values, "valid": order[a:b].sort().values, "test": order[b:].sort().values}
 
 
+def _split(default, labels: torch.Tensor, seed: int, split_choice: Split | None) -> dict[str, torch.Tensor]:
+    """The items per split: ``default(split_seed)`` (the dataset's own split, drawn from the data
+    seed or, per seed, from the cell's), or the cell's fold of a stratified k-fold split."""
+    if split_choice is None:
+        return default(seed)
+    if split_choice.protocol == FOLDS:
+        parts = fold_split(labels.numpy(), split_choice.index, split_choice.count, seed=seed)
+        return {name: torch.from_numpy(index) for name, index in parts.items()}
+    return default(split_choice.index)
+
+
 def _node_task(name, task_type, metric, num_outputs, data, items) -> Task:
     labels = {split: data.y[index] for split, index in items.items()}
     return Task(name=name, task_type=task_type, metric=metric, num_outputs=num_outputs, data=data, items=items, labels=labels)
 
 
-def node_classification(root, seed, num_nodes, num_classes, num_features, feature_noise) -> Task:
+def node_classification(root, seed, num_nodes, num_classes, num_features, feature_noise, split_choice: Split | None = None) -> Task:
     data = generators.contextual_sbm(num_nodes, num_classes, num_features, feature_noise, seed)
-    return _node_task("synthetic-node", "node-classification", "acc", num_classes, data, _node_split(data.y, 20, seed))
+    items = _split(lambda split_seed: _node_split(data.y, 20, split_seed), data.y, seed, split_choice)
+    return _node_task("synthetic-node", "node-classification", "acc", num_classes, data, items)
 
 
-def text_classification(root, seed, num_nodes, num_classes, words, topic_share) -> Task:
+def text_classification(root, seed, num_nodes, num_classes, words, topic_share, split_choice: Split | None = None) -> Task:
     data, texts = generators.text_attributed_sbm(num_nodes, num_classes, words, topic_share, seed)
-    task = _node_task("synthetic-text", "node-classification", "acc", num_classes, data, _node_split(data.y, 20, seed))
+    items = _split(lambda split_seed: _node_split(data.y, 20, split_seed), data.y, seed, split_choice)
+    task = _node_task("synthetic-text", "node-classification", "acc", num_classes, data, items)
     task.raw = {"text": texts}
     return task
 
 
-def node_multilabel(root, seed, num_nodes, num_labels, num_features, feature_noise) -> Task:
+def node_multilabel(root, seed, num_nodes, num_labels, num_features, feature_noise, split_choice: Split | None = None) -> Task:
     data = generators.smoothed_latent_labels(num_nodes, num_labels, num_features, feature_noise, seed)
-    return _node_task("synthetic-multilabel", "node-multilabel", "rocauc", num_labels, data, _random_split(num_nodes, seed))
+    items = _split(lambda split_seed: _random_split(num_nodes, split_seed), data.y, seed, split_choice)
+    return _node_task("synthetic-multilabel", "node-multilabel", "rocauc", num_labels, data, items)
 
 
-def _graph_task(name, task_type, metric, graphs, seed) -> Task:
-    items = _random_split(len(graphs), seed, train=0.8, valid=0.1)
+def _graph_task(name, task_type, metric, graphs, seed, split_choice: Split | None) -> Task:
     y = torch.cat([g.y for g in graphs])
+    # folds are stratified by class; regression targets are dealt without strata
+    strata = y[:, 0].long() if task_type == "graph-classification" else torch.zeros(len(graphs), dtype=torch.long)
+    items = _split(lambda split_seed: _random_split(len(graphs), split_seed, train=0.8, valid=0.1), strata, seed, split_choice)
     labels = {split: y[index] for split, index in items.items()}
     return Task(name=name, task_type=task_type, metric=metric, num_outputs=y.size(1), graphs=graphs, items=items, labels=labels)
 
 
-def graph_classification(root, seed, num_graphs, clique_size) -> Task:
+def graph_classification(root, seed, num_graphs, clique_size, split_choice: Split | None = None) -> Task:
     graphs = generators.planted_cliques(num_graphs, clique_size, seed)
-    return _graph_task("synthetic-graph", "graph-classification", "rocauc", graphs, seed)
+    return _graph_task("synthetic-graph", "graph-classification", "rocauc", graphs, seed, split_choice)
 
 
-def graph_regression(root, seed, num_graphs) -> Task:
+def graph_regression(root, seed, num_graphs, split_choice: Split | None = None) -> Task:
     graphs = generators.triangle_density(num_graphs, seed)
-    return _graph_task("synthetic-graph-regression", "graph-regression", "rmse", graphs, seed)
+    return _graph_task("synthetic-graph-regression", "graph-regression", "rmse", graphs, seed, split_choice)
 
 
 def link_prediction(root, seed, num_nodes, num_features, feature_noise) -> Task:

@@ -17,7 +17,8 @@ repository with ``download: true``. The loader is this project's own code; what 
 - Split: the source ships none; TAPE and Graph-LLM draw random 60/20/20 splits. Here a
   permutation drawn from ``torch.Generator().manual_seed(split_seed)`` gives the first
   floor(0.6 n) nodes to training, up to floor(0.8 n) to validation and the rest to test (1,911 /
-  637 / 638). TAPE's split indices cannot be reproduced (they index its 3,312-node order and
+  637 / 638); under a grid's ``split: per-seed`` each cell's seed draws its own such split.
+  TAPE's split indices cannot be reproduced (they index its 3,312-node order and
   use NumPy's global generator).
 - Classes in the order of LINQS' README (and TAPE's class map): Agents, AI, DB, IR, ML, HCI.
 - Node features: none in the source. ``data.x`` is a constant column of ones (n x 1) so that
@@ -26,7 +27,10 @@ repository with ``download: true``. The loader is this project's own code; what 
   from the ``encoders`` plugin) for the intended setting.
 """
 
+from dataclasses import replace
+
 from harness import Param, hookimpl
+from harness.cell import FIXED, PER_SEED
 from harness.metadata import dataset_components, download_param, read_table
 
 
@@ -39,4 +43,5 @@ def _params(row):
 
 @hookimpl
 def harness_datasets():
-    return dataset_components(read_table("harness_text_attributed"), params=_params, preflight="harness_text_attributed.files:check")
+    components = dataset_components(read_table("harness_text_attributed"), params=_params, preflight="harness_text_attributed.files:check")
+    return [replace(c, splits=(FIXED, PER_SEED), split_params=("split_seed",)) for c in components]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 from torch_geometric.data import Data
 
+from harness.data.splits import Split
 from harness.task import Task
 from harness_text_attributed.files import CLASSES, read_cites, read_texts, require_files
 
@@ -36,7 +37,11 @@ def build_edges(pairs, index: dict[str, int]) -> tuple[torch.Tensor, int]:
     return edges, len(kept)
 
 
-def load(root: str, split_seed: int = 0, download: bool = False) -> Task:
+def load(root: str, split_seed: int = 0, download: bool = False, split_choice: Split | None = None) -> Task:
+    """The ``citeseer-tag`` task; under the ``per-seed`` protocol the cell's seed draws the
+    split."""
+    if split_choice is not None:
+        split_seed = split_choice.index
     texts_path, cites_path = require_files(root, download)
     ids, texts, labels = read_texts(texts_path)
     index = {paper: i for i, paper in enumerate(ids)}

@@ -7,7 +7,9 @@ PROTEINS: Borgwardt et al. (2005); ENZYMES: Schomburg et al. (2004), Borgwardt e
 Task: graph classification scored by accuracy (the number TU papers report), one output per
 class and class ids as labels (the ``supervised`` method trains such tasks with cross-entropy).
 Split: 10-fold stratified cross-validation from ``split_seed``; a cell is one ``fold``: test = the
-fold, valid = a stratified 10% of the remaining graphs, train = the rest (:mod:`.loader`).
+fold, valid = a stratified 10% of the remaining graphs, train = the rest (:mod:`.loader`). Split
+protocols: ``fixed`` (the ``fold`` parameter) and ``folds`` (a grid's ``split: {protocol: folds,
+folds: K}``: every fold of a K-fold split, one cell each).
 What differs from the literature: fold assignments are drawn by our own generator, so they are
 not those of any paper (Errica et al. 2020 publish theirs); node features are the one-hot node
 labels, with the node attributes (unscaled) only when ``use_node_attributes`` is true (PyG's
@@ -15,7 +17,10 @@ default leaves them out too). Published statistics (graphs, classes, average nod
 undirected edges per graph) are in ``datasets.csv`` and were checked against the files.
 """
 
+from dataclasses import replace
+
 from harness import Param, hookimpl
+from harness.cell import FIXED, FOLDS
 from harness.metadata import dataset_components, download_param, read_table
 
 
@@ -32,4 +37,5 @@ def _params(row):
 
 @hookimpl
 def harness_datasets():
-    return dataset_components(read_table("harness_tudataset"), _params, preflight="harness_tudataset.files:check", arguments=lambda row: {"name": row["name"]})
+    components = dataset_components(read_table("harness_tudataset"), _params, preflight="harness_tudataset.files:check", arguments=lambda row: {"name": row["name"]})
+    return [replace(c, splits=(FIXED, FOLDS), split_params=("fold",)) for c in components]
