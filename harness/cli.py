@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="time limit per cell")
     run.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, or auto")
     run.add_argument("--dry-run", action="store_true", help="list the cells and the dropped combinations (by reason); run and write nothing")
-    run.add_argument("--only", action="append", default=[], metavar="KEY=VALUE", help="run only the matching cells; KEY is dataset, encoder, backbone, method (name or label) or seed; repeatable: values of one key widen, different keys narrow")
+    run.add_argument("--only", action="append", default=[], metavar="KEY=VALUE", help="run only the matching cells; KEY is dataset, encoder, backbone, method (name or label), seed or fold; repeatable: values of one key widen, different keys narrow")
     run.add_argument("--threads", type=int, default=None, metavar="N", help="torch CPU threads per cell (default: torch's own; with --executor pool, cores / workers)")
 
     board = commands.add_parser("leaderboard", parents=[plugin_options], help="render OGB-style tables from records and submissions")
@@ -164,6 +164,7 @@ def cmd_run(args) -> int:
 def _slice(grid, only: list[str]) -> None:
     """Keep the cells (and dropped combinations) that ``--only`` selects."""
     from harness import slices
+    from harness.cell import AXES
 
     if not only:
         return
@@ -172,7 +173,7 @@ def _slice(grid, only: list[str]) -> None:
         grid.cells = slices.select(grid.cells, wanted)
     except slices.SliceError as error:
         raise InvalidInput(str(error)) from None
-    axes = {key: values for key, values in wanted.items() if key != "seed"}
+    axes = {key: values for key, values in wanted.items() if key in AXES}
     grid.dropped = [d for d in grid.dropped if all(d.combination[key] in values for key, values in axes.items())]
 
 

@@ -1,7 +1,7 @@
 """Slices of a grid: ``harness run --only KEY=VALUE`` keeps the cells that match.
 
 A key is an axis (``dataset``, ``encoder``, ``backbone``, ``method``: an entry's label or its
-component name) or ``seed``. Several values of one key widen the slice (either value matches);
+component name), ``seed``, or ``fold`` (the fold of a ``folds`` split). Several values of one key widen the slice (either value matches);
 different keys narrow it (every key must match). A key that is not one of these, or a value that
 no cell of the grid has, is bad input: the error lists what the grid offers.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from harness.cell import AXES, Cell
+from harness.cell import AXES, FOLDS, Cell
 
-KEYS = (*AXES, "seed")
+KEYS = (*AXES, "seed", "fold")
 
 
 class SliceError(ValueError):
@@ -22,6 +22,8 @@ class SliceError(ValueError):
 def _values(cell: Cell, key: str) -> set[str]:
     if key == "seed":
         return {str(cell.seed)}
+    if key == "fold":
+        return {str(cell.split.index)} if cell.split.protocol == FOLDS else set()
     ref = getattr(cell, key)
     return {ref.name} | ({ref.label} if ref.label else set())
 

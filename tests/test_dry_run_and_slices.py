@@ -60,7 +60,8 @@ def test_only_runs_the_matching_subset(tmp_path):
     "only, message",
     [
         ("backbone=gni", "no cell of the grid has this backbone; valid: gin, mlp; did you mean 'gin'?"),
-        ("sed=1", "unknown key 'sed'; valid: dataset, encoder, backbone, method, seed; did you mean 'seed'?"),
+        ("sed=1", "unknown key 'sed'; valid: dataset, encoder, backbone, method, seed, fold; did you mean 'seed'?"),
+        ("fold=1", "no cell of the grid has this fold; nothing is valid here"),
         ("seed", "expected KEY=VALUE"),
         ("seed=7", "no cell of the grid has this seed; valid: 0, 1"),
     ],
@@ -92,3 +93,12 @@ def test_list_shows_one_component_in_full(tmp_path):
     assert "plugin: synthetic" in result.stdout
     unknown = _cli(tmp_path, "list", "backbones", "gni")
     assert unknown.returncode == 2 and "did you mean 'gin'?" in unknown.stderr
+
+
+def test_slice_by_fold(harness_registry):
+    from harness.grid import GridBuilder
+
+    folds = {**GRID, "datasets": ["synthetic-graph"], "backbones": ["gin"], "seeds": 1, "split": {"protocol": "folds", "folds": 5}}
+    cells = GridBuilder("g", folds, harness_registry).build().cells
+    chosen = select(cells, parse(["fold=1", "fold=3"]))
+    assert len(cells) == 5 and sorted(c.split.index for c in chosen) == [1, 3]
