@@ -118,6 +118,7 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
     record["wall_time_s"] = time.monotonic() - start
     if context is not None:
         record["curve"] = context.curve
+        record["stages"] = context.stages
     return record
 
 

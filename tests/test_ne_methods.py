@@ -161,8 +161,9 @@ def test_a_second_backbone_reuses_the_cached_stages(tiny_bert, harness_run, monk
     _, records = harness_run(_grid(tiny_bert, [{"name": "fixed", "params": {"epochs": 5}}, {"name": "finetuned", "params": {**FAST, "epochs": 5}}], backbones=("gcn", "sage")))
     assert len(records) == 4 and all(r["status"] == "complete" for r in records)
     assert calls == {"encode": 2, "finetune": 1}  # frozen features once, fine-tuned features once
-    stages = sorted(r["extra"]["encoder_stage"] for r in records if r["cell"]["method"]["name"] == "finetuned")
-    assert stages == ["cached", "trained"]
+    finetuned = [r["stages"] for r in records if r["cell"]["method"]["name"] == "finetuned"]
+    (first, second) = [{stage["name"]: stage for stage in stages}["finetuned-encoder-features"] for stages in finetuned]
+    assert first["key"] == second["key"] and sorted([first["status"], second["status"]]) == ["built", "reused"]
 
 
 def test_methods_training_the_top_block_share_one_stored_prefix(tiny_bert, harness_run, monkeypatch):

@@ -20,14 +20,13 @@ def tiny_models(tmp_path_factory):
 
 
 class _Context:
-    """What a StageEncoder asks of a cell's context: the artifact cache, the encoder's identity."""
+    """What a StageEncoder asks of a cell's context: its stages (built every time here)."""
 
     def __init__(self):
         self.built = []
-        self.cell = types.SimpleNamespace(encoder=types.SimpleNamespace(identity=lambda: "tiny"))
 
-    def artifact(self, kind, key, build):
-        self.built.append(kind)
+    def stage(self, name, build, **declaration):
+        self.built.append(name)
         return build()
 
 
