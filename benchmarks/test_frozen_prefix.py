@@ -38,7 +38,7 @@ def train_and_encode(task, k: int, stored: bool, monkeypatch) -> dict:
     from harness_ne.targets import gold_rows
 
     monkeypatch.setattr(stage_encoder, "LIMIT_BYTES", 2**40 if stored else 0)
-    encoder = TextLM(max_length=32, batch_size=64, device="cpu")
+    encoder = TextLM(max_length=32, batch_size=64)
     started = time.perf_counter()
     stage = stage_encoder.StageEncoder(encoder, task, k, _Context())
     setup_seconds = time.perf_counter() - started

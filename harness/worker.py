@@ -129,6 +129,8 @@ def _execute(cell: Cell, registry, context: RunContext, deadline: float | None) 
     view = task.method_view()
     view.identity = cell.dataset.identity()
     encoder = encoder_component.load()(**cell.encoder.arguments())
+    if hasattr(encoder, "to"):  # the run's --device is the one place a device comes from
+        encoder.to(context.device)
     backbone = BackboneFactory(registry.get("backbone", cell.backbone.name), cell.backbone.arguments(), task.task_type)
     method = registry.get("method", cell.method.name).load()(**cell.method.arguments())
     # The hard limit is armed only once imports are done: a signal that lands inside an import

@@ -43,8 +43,8 @@ def _encoder(kind, path):
     from harness_encoders.lm import ProteinLM, TextLM
 
     if kind == "bert":
-        return TextLM(model=path, max_length=16, batch_size=4, device="cpu")
-    return ProteinLM(model=path, max_length=16, batch_size=4, device="cpu")
+        return TextLM(model=path, max_length=16, batch_size=4)
+    return ProteinLM(model=path, max_length=16, batch_size=4)
 
 
 def _stage(kind, tiny_models, k, store=True, monkeypatch=None):
