@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from harness.cache_cli import add_cache_command, cmd_cache
+
 EXIT_OK, EXIT_FAILED_CELLS, EXIT_INVALID = 0, 1, 2
 DEFAULT_RESULTS = "results"
 DEFAULT_LEADERBOARDS = "leaderboards"
@@ -71,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--out", default=str(Path(DEFAULT_LEADERBOARDS) / "plots"), metavar="DIR")
     plot.add_argument("--dataset", action="append", default=None, help="only this dataset (repeatable)")
     plot.add_argument("--submissions", default=None, metavar="DIR")
+    add_cache_command(commands)
     return parser
 
 
@@ -271,4 +274,5 @@ COMMANDS = {
     "list": cmd_list,
     "plugins": cmd_plugins,
     "plot": cmd_plot,
+    "cache": cmd_cache,
 }
