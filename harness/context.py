@@ -1,6 +1,7 @@
 """The run context: what a method may ask the harness for while it runs one cell.
 
-- ``seed``, ``device``, ``data_root``: where and how to run.
+- ``seed``, ``device``, ``data_root``: where and how to run. ``device`` is the run's ``--device``
+  (``auto`` resolved), the only source of a device: the harness has put the cell's encoder there.
 - :meth:`log_epoch`: the training curve (kept in the record, shown by the progress display);
   also where a per-cell time limit interrupts a method cooperatively.
 - :meth:`encode`: node features from the cell's encoder, an encoder-owned stage when the
