@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import statistics
 import time
-import types
 
 import pytest
 import torch
@@ -25,9 +24,9 @@ BATCH, NODES = 32, 320
 
 
 class _Context:
-    cell = types.SimpleNamespace(encoder=types.SimpleNamespace(identity=lambda: "minilm-32"))
+    """A cell's context whose stages are always built (nothing cached between variants)."""
 
-    def artifact(self, kind, key, build):
+    def stage(self, name, build, **declaration):
         return build()
 
 
@@ -38,7 +37,7 @@ def train_and_encode(task, k: int, stored: bool, monkeypatch) -> dict:
     from harness_ne.targets import gold_rows
 
     monkeypatch.setattr(stage_encoder, "LIMIT_BYTES", 2**40 if stored else 0)
-    encoder = TextLM(max_length=32, batch_size=64, device="cpu")
+    encoder = TextLM(max_length=32, batch_size=64)
     started = time.perf_counter()
     stage = stage_encoder.StageEncoder(encoder, task, k, _Context())
     setup_seconds = time.perf_counter() - started

@@ -84,7 +84,7 @@ def setup(citeseer_tag):
     from harness_ne.stage_encoder import StageEncoder
 
     torch.manual_seed(0)
-    encoder = TextLM(max_length=32, batch_size=64, device="cpu")
+    encoder = TextLM(max_length=32, batch_size=64)
     stage = StageEncoder(encoder, citeseer_tag, trainable_layers=0, context=None)  # every block trainable: nothing stored
     return citeseer_tag, encoder, stage
 

@@ -7,6 +7,10 @@ and the payload's sha256). It is built in a temporary folder and renamed into pl
 file lock so that concurrent runs build it once. An entry whose payload does not match its
 recorded hash is never trusted: it is moved aside and rebuilt. Payloads load with
 ``torch.load(weights_only=True)``: nothing is unpickled as an arbitrary object.
+
+:meth:`ArtifactCache.entries`, :meth:`~ArtifactCache.remove` and :meth:`~ArtifactCache.verify`
+serve ``harness cache ls|rm|verify``; they read only ``meta.json`` and the payload's bytes, never
+torch.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ import json
 import os
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from filelock import FileLock
 
@@ -49,8 +54,25 @@ def current() -> "ArtifactCache":
 
 
 def cache_key(description: dict[str, Any]) -> str:
+    """The entry's key: a hash of the canonical JSON of ``description``."""
     canonical = json.dumps(description, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def _is_key(name: str, length: int = 32) -> bool:
+    return len(name) == length and all(c in "0123456789abcdef" for c in name)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One cache entry as ``harness cache`` lists it. ``description`` is None when its
+    ``meta.json`` cannot be read (``verify`` quarantines such an entry)."""
+
+    key: str
+    path: Path
+    description: dict[str, Any] | None
+    size: int
+    created: float | None
 
 
 class ArtifactCache:
@@ -75,13 +97,68 @@ class ArtifactCache:
 
     def get_or_build(self, description: dict[str, Any], build: Callable[[], Any]) -> Any:
         """The cached payload; built (once, even across processes) when missing."""
+        return self.get_or_build_reporting(description, build)[0]
+
+    def get_or_build_reporting(self, description: dict[str, Any], build: Callable[[], Any]) -> tuple[Any, bool]:
+        """Like :meth:`get_or_build`, and whether this call built the payload (True) or read
+        it from the cache (False)."""
         key = cache_key(description)
         with self._lock(key):
             payload = self._read(key)
-            if payload is None:
-                payload = build()
-                self._write(key, description, payload)
-            return payload
+            if payload is not None:
+                return payload, False
+            payload = build()
+            self._write(key, description, payload)
+            return payload, True
+
+    # -- listing, removal and verification (``harness cache``) ---------------------------------
+
+    def entries(self) -> Iterator[Entry]:
+        """Every entry, in key order (only folders laid out as the cache writes them)."""
+        for shard in sorted(self.root.iterdir()):
+            if not (shard.is_dir() and _is_key(shard.name, 2)):
+                continue
+            for entry in sorted(shard.iterdir()):
+                if entry.is_dir() and _is_key(entry.name) and entry.name.startswith(shard.name):
+                    yield self._describe(entry)
+
+    def _describe(self, entry: Path) -> Entry:
+        payload = entry / PAYLOAD
+        size = payload.stat().st_size if payload.is_file() else 0
+        try:
+            meta = json.loads((entry / META).read_text())
+            return Entry(entry.name, entry, meta["description"], size, meta.get("created"))
+        except (OSError, ValueError, KeyError, TypeError):
+            return Entry(entry.name, entry, None, size, None)
+
+    def remove(self, key: str) -> bool:
+        """Delete one entry (False when there is none). It is renamed aside first, so a reader
+        never sees it half deleted."""
+        entry = self.entry_dir(key)
+        with self._lock(key):
+            if not entry.is_dir():
+                return False
+            doomed = entry.parent / f"{TEMP_PREFIX}{os.getpid()}-removed-{key}"
+            os.rename(entry, doomed)
+        shutil.rmtree(doomed)
+        return True
+
+    def verify(self, key: str) -> bool:
+        """Re-hash the entry's payload against its recorded sha256; an entry that does not match
+        (or whose files are unreadable) is moved to ``corrupt/`` and False returned."""
+        entry = self.entry_dir(key)
+        with self._lock(key):
+            if not entry.is_dir():
+                return True
+            try:
+                meta = json.loads((entry / META).read_text())
+                digest = hashlib.sha256((entry / PAYLOAD).read_bytes()).hexdigest()
+                if digest == meta["sha256"]:
+                    return True
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+            self._quarantine(entry)
+            return False
 
     def _read(self, key: str) -> Any | None:
         import torch

@@ -10,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from harness.cache_cli import add_cache_command, cmd_cache
+
 EXIT_OK, EXIT_FAILED_CELLS, EXIT_INVALID = 0, 1, 2
 DEFAULT_RESULTS = "results"
 #: rendered tables go into the results folder unless asked otherwise: never over the tracked
@@ -79,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("--out", default=None, metavar="DIR", help=f"where the PNGs go (default: <results-dir>/{RENDERED_TABLES}/plots)")
     plot.add_argument("--dataset", action="append", default=None, help="only this dataset (repeatable)")
     plot.add_argument("--submissions", default=None, metavar="DIR", help=SUBMISSIONS_HELP)
+    add_cache_command(commands)
     return parser
 
 
@@ -341,4 +344,5 @@ COMMANDS = {
     "list": cmd_list,
     "plugins": cmd_plugins,
     "plot": cmd_plot,
+    "cache": cmd_cache,
 }

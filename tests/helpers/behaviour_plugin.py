@@ -85,7 +85,7 @@ class Spy:
 
 
 class Staged:
-    """Pre-trains once per configuration (not per seed) through ``context.artifact``."""
+    """Pre-trains once per dataset (not per seed): a stage without a seed."""
 
     def __init__(self, counter_file):
         self.counter_file = counter_file
@@ -98,8 +98,7 @@ class Staged:
         return {"weight": torch.arange(6.0).view(2, 3), "steps": torch.tensor(100)}
 
     def run(self, task, encoder, backbone, context):
-        key = {"stage": "pretrain", "dataset": task.identity}
-        checkpoint = context.artifact("test-checkpoint", key, self._pretrain)
+        checkpoint = context.stage("test-checkpoint", self._pretrain, params={}, datasets=[task])
         predictions = _constant(task)
         predictions.extra["checkpoint_sum"] = float(checkpoint["weight"].sum())
         return predictions

@@ -26,7 +26,8 @@
   needs the hub or a local copy). Sequences are prepared as LD does for ogbn-proteins: upper
   case (added here), ``J`` -> ``X``, ``*`` removed, truncated to ``max_length`` tokens.
 
-``lm`` and ``plm`` are trainable: besides ``encode`` (frozen, ``torch.no_grad``, batched, output
+``lm`` and ``plm`` run on the run's ``--device`` (the harness places the encoder there before the
+method runs; it is never a parameter, so never part of a cell id). They are trainable: besides ``encode`` (frozen, ``torch.no_grad``, batched, output
 cached by the harness) they expose ``module()``, ``tokenize(texts, dataset=...)`` /
 ``tokenize_task(task)`` (cached token ids), ``pool(hidden, attention_mask)`` and ``embed(batch)``
 for methods that fine-tune them (LD, GLEM). All code here is this project's own.
@@ -41,8 +42,6 @@ _TEXT_PARAMS = (
     Param("binary", "bool", False, "1 for a present term instead of its count"),
     Param("stop_words", "str", None, "drop scikit-learn's English stop words ('english') or none (null)", choices=("english",), nullable=True),
 )
-
-_DEVICE = Param("device", "str", "auto", "where the model runs: 'auto' (CUDA when available, else CPU), 'cpu', 'cuda' or 'cuda:N'")
 
 
 @hookimpl
@@ -88,7 +87,6 @@ def harness_encoders():
                 Param("pooling", "str", "mean", "'mean' of the last hidden layer over the attention mask (LD) or the 'first' token (GLEM)", choices=("mean", "first")),
                 Param("max_length", "int", 256, "tokens per text, special tokens included; longer texts are truncated", minimum=2),
                 Param("batch_size", "int", 32, "texts per forward pass when encoding", minimum=1),
-                _DEVICE,
             ),
             version="1",
             needs={"text"},
@@ -105,7 +103,6 @@ def harness_encoders():
                 Param("pooling", "str", "mean", "'mean' of the last hidden layer over the attention mask (LD) or the 'first' token", choices=("mean", "first")),
                 Param("max_length", "int", 512, "tokens per sequence, <cls> and <eos> included; longer sequences are truncated (LD: 512)", minimum=3),
                 Param("batch_size", "int", 8, "sequences per forward pass when encoding", minimum=1),
-                _DEVICE,
             ),
             version="1",
             needs={"sequence"},

@@ -4,7 +4,7 @@ the package docstring for the sources and what differs).
 What a fine-tuning method uses:
 
 - ``module()``: the ``transformers`` model (loaded once, without its pooler head, on the
-  encoder's device);
+  encoder's device: the run's ``--device``, which the harness sets through :meth:`~PretrainedEncoder.to`);
 - ``tokenize(texts, dataset=None)`` / ``tokenize_task(task)``: :class:`TokenizedInputs`, token ids
   stored unpadded; with a dataset identity they are cached through ``harness.cache.current()``,
   keyed by the dataset, the model, ``max_length``, the preprocessing and a hash of the texts;
@@ -140,14 +140,14 @@ class PretrainedEncoder(Encoder):
     #: changes to :meth:`preprocess` must bump this (it enters the token cache key).
     preprocessing = "none"
 
-    def __init__(self, model: str, pooling: str = "mean", max_length: int = 256, batch_size: int = 32, device: str = "auto"):
+    def __init__(self, model: str, pooling: str = "mean", max_length: int = 256, batch_size: int = 32):
         if pooling not in ("mean", "first"):
             raise ValueError(f"pooling must be 'mean' or 'first', got {pooling!r}")
         self.model_name = model
         self.pooling = pooling
         self.max_length = max_length
         self.batch_size = batch_size
-        self.requested_device = device
+        self._device = torch.device("cpu")
         self._model = None
         self._tokenizer = None
 
@@ -155,9 +155,14 @@ class PretrainedEncoder(Encoder):
 
     @property
     def device(self) -> torch.device:
-        if self.requested_device == "auto":
-            return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-        return torch.device(self.requested_device)
+        return self._device
+
+    def to(self, device) -> "PretrainedEncoder":
+        """Run on ``device`` from now on (the model moves when it is loaded already)."""
+        self._device = torch.device(device)
+        if self._model is not None:
+            self._model.to(self._device)
+        return self
 
     @property
     def path(self) -> str:
@@ -288,8 +293,8 @@ class TextLM(PretrainedEncoder):
     field = "text"
     preprocessing = "none"
 
-    def __init__(self, model: str = SHIPPED_MINILM, pooling: str = "mean", max_length: int = 256, batch_size: int = 32, device: str = "auto"):
-        super().__init__(model, pooling, max_length, batch_size, device)
+    def __init__(self, model: str = SHIPPED_MINILM, pooling: str = "mean", max_length: int = 256, batch_size: int = 32):
+        super().__init__(model, pooling, max_length, batch_size)
 
     def load_tokenizer(self):
         from transformers import AutoTokenizer
@@ -311,8 +316,8 @@ class ProteinLM(PretrainedEncoder):
     field = "sequence"
     preprocessing = "upper,J->X,drop*,drop-whitespace"
 
-    def __init__(self, model: str = "facebook/esm2_t33_650M_UR50D", pooling: str = "mean", max_length: int = 512, batch_size: int = 8, device: str = "auto"):
-        super().__init__(model, pooling, max_length, batch_size, device)
+    def __init__(self, model: str = "facebook/esm2_t33_650M_UR50D", pooling: str = "mean", max_length: int = 512, batch_size: int = 8):
+        super().__init__(model, pooling, max_length, batch_size)
 
     def preprocess(self, text) -> str:
         sequence = "" if text is None else "".join(str(text).split()).upper()

@@ -16,9 +16,10 @@ training in ``<method>/method.py``); they share the stages in this package:
 - :mod:`.params`: the shared parameter declarations and :func:`~.params.ne_method`.
 
 Every method records the wall time of its parts in ``extra.seconds`` (``encoder``, ``gnn``,
-``joint``); cached stages are shared through ``context.artifact`` and keyed by everything that
-determines them, and the random state after a cached stage is reseeded from the cell's seed, so
-a cell's result does not depend on whether another cell filled the cache first.
+``joint``); earlier stages are declared through ``context.stage`` with what they depend on (the
+harness derives their keys, the method's version included), and the random state after a cached
+stage is reseeded from the cell's seed, so a cell's result does not depend on whether another
+cell filled the cache first.
 
 Only node tasks (single-label and multi-label classification) are served.
 """

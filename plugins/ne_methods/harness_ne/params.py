@@ -26,7 +26,8 @@ NODE_TASKS = frozenset({"node-classification", "node-multilabel"})
 
 
 def ne_method(name: str, factory: str, doc: str, params, needs=("trainable",), version: str = "1") -> Component:
-    """The declaration every NE method shares the shape of: a node-task method, version 1."""
+    """The declaration every NE method shares the shape of: a node-task method. ``version``
+    enters cell ids and the key of every stage the method owns: bump it when results change."""
     return Component(kind="method", name=name, factory=factory, doc=doc, version=version, params=tuple(params),
                      task_types=NODE_TASKS, needs=frozenset(needs))
 

@@ -98,9 +98,10 @@ class StageEncoder:
         return out
 
     def _stored_prefix(self) -> FrozenPrefix | None:
-        key = {"dataset": self.task.identity, "encoder": self.context.cell.encoder.identity(), "first_trainable": self.first_trainable,
-               "frozen_weights": frozen_digest(self.model, self.first_trainable), "version": "1"}
-        payload = self.context.artifact("frozen-prefix", key, lambda: FrozenPrefix.compute(self.encoder, self.tokens, self.first_trainable).payload())
+        # Owned by the encoder: every method that freezes the same blocks shares it.
+        params = {"first_trainable": self.first_trainable, "frozen_weights": frozen_digest(self.model, self.first_trainable)}
+        payload = self.context.stage("frozen-prefix", lambda: FrozenPrefix.compute(self.encoder, self.tokens, self.first_trainable).payload(),
+                                     params=params, datasets=[self.task], owner="encoder", uses=["encoder"])
         prefix = FrozenPrefix(payload["states"], self.tokens)
         if self._reproduces(prefix):
             return prefix

@@ -18,4 +18,5 @@ from harness_ne.params import ENCODER_PARAMS, GNN_PARAMS, ne_method
 
 @hookimpl
 def harness_methods():
-    return [ne_method("finetuned", "harness_ne.finetuned.method:Finetuned", "Encoder fine-tuned on training labels alone (no graph), re-encoded (cached per seed), then a GNN.", GNN_PARAMS + ENCODER_PARAMS)]
+    return [ne_method("finetuned", "harness_ne.finetuned.method:Finetuned", "Encoder fine-tuned on training labels alone (no graph), re-encoded (cached per seed), then a GNN.",
+                      GNN_PARAMS + ENCODER_PARAMS, version="2")]  # 2: frozen blocks in eval mode

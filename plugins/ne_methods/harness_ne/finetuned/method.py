@@ -12,8 +12,6 @@ from harness_ne.params import encoder_settings, gnn_settings
 from harness_ne.stage_encoder import StageEncoder
 from harness_ne.targets import is_multilabel
 
-VERSION = "2"  # 2: frozen blocks in eval mode
-
 
 class Finetuned:
     def __init__(self, encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision, **gnn):
@@ -25,17 +23,16 @@ class Finetuned:
         context.track(*encoder.modules())
         context.plan_epochs(self.encoder_stage.epochs + self.gnn.epochs)
         log = StageLog(context)
-        key = {"dataset": task.identity, "encoder": context.cell.encoder.identity(), "stage": asdict(self.encoder_stage), "seed": context.seed, "version": VERSION}
-        trained = []
         with log.timed("encoder"):
-            features = context.artifact("finetuned-encoder-features", key, lambda: trained.append(1) or self._encode_after_finetuning(task, encoder, log, context))
+            features = context.stage("finetuned-encoder-features", lambda: self._encode_after_finetuning(task, encoder, log, context),
+                                     params=asdict(self.encoder_stage), datasets=[task], seed=context.seed, uses=["encoder"])
         task = task.with_features(features)
         reseed(context, "gnn-stage")  # the same draws whether the encoder stage ran or came from the cache
         model = backbone(task.in_dim, task.num_outputs)
         context.track(model)
         with log.timed("gnn"):
             result = train_gnn(task, model, self.gnn, log, "gnn", context.device)
-        return predictions(task, result, encoder_stage="trained" if trained else "cached", seconds=log.seconds)
+        return predictions(task, result, seconds=log.seconds)
 
     def _encode_after_finetuning(self, task, encoder, log, context) -> torch.Tensor:
         head = torch.nn.Linear(encoder.hidden_size, task.num_outputs)

@@ -41,4 +41,5 @@ PARAMS = GNN_PARAMS + tuple(p for p in ENCODER_PARAMS if p.name != "encoder_epoc
 
 @hookimpl
 def harness_methods():
-    return [ne_method("giant", "harness_ne.giant.method:GIANT", "GIANT (Chien et al., ICLR 2022): label-free coarse-to-fine neighbourhood prediction fine-tunes the encoder; frozen features + GNN.", PARAMS)]
+    return [ne_method("giant", "harness_ne.giant.method:GIANT", "GIANT (Chien et al., ICLR 2022): label-free coarse-to-fine neighbourhood prediction fine-tunes the encoder; frozen features + GNN.",
+                      PARAMS, version="3")]  # 2: frozen blocks in eval mode; 3: squared hinge, teacher-forced negatives, bootstrapped heads

@@ -16,8 +16,6 @@ from harness_ne.params import encoder_settings, gnn_settings
 from harness_ne.stage_encoder import StageEncoder
 from harness_ne.targets import squared_hinge
 
-VERSION = "3"  # 2: frozen blocks in eval mode; 3: squared hinge, teacher-forced negatives, bootstrapped heads
-
 
 def neighbour_matrix(edge_index: torch.Tensor, num_nodes: int) -> sp.csr_matrix:
     """The 0/1 adjacency of the undirected simple graph: row i marks i's neighbours, its labels."""
@@ -54,10 +52,9 @@ class GIANT:
         context.track(*encoder.modules())
         log = StageLog(context)
         settings = {"stage": asdict(self.encoder_stage), "branching": self.branching, "leaf_size": self.leaf_size, "max_degree": self.max_degree}
-        key = {"dataset": task.identity, "encoder": context.cell.encoder.identity(), **settings, "seed": context.seed, "version": VERSION}
-        trained = []
         with log.timed("encoder"):
-            payload = context.artifact("giant-encoder-features", key, lambda: trained.append(1) or self._pretrain_and_encode(task, encoder, log, context))
+            payload = context.stage("giant-encoder-features", lambda: self._pretrain_and_encode(task, encoder, log, context),
+                                    params=settings, datasets=[task], seed=context.seed, uses=["encoder"])
         task = task.with_features(payload["features"])
         reseed(context, "gnn-stage")  # the same draws whether the encoder stage ran or came from the cache
         model = backbone(task.in_dim, task.num_outputs)
@@ -65,7 +62,7 @@ class GIANT:
         context.plan_epochs(self.gnn.epochs)
         with log.timed("gnn"):
             result = train_gnn(task, model, self.gnn, log, "gnn", context.device)
-        return predictions(task, result, encoder_stage="trained" if trained else "cached", hierarchy=payload["clusters"], seconds=log.seconds)
+        return predictions(task, result, hierarchy=payload["clusters"], seconds=log.seconds)
 
     def _pretrain_and_encode(self, task, encoder, log, context) -> dict:
         n = task.data.num_nodes

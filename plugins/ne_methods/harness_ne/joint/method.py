@@ -18,9 +18,10 @@ class Joint:
     def run(self, task, encoder, backbone, context):
         require_trainable(encoder, "joint")
         log, best = StageLog(context), None
+        device = context.device  # the run's --device, for the encoder and the GNN alike
+        encoder.to(device)
         with log.timed("encoder"):
             stage = StageEncoder(encoder, task, self.trainable_layers, context)
-        device = stage.device
         model = backbone(stage.hidden_size, task.num_outputs).to(device)
         context.track(stage.model, model)
         context.plan_epochs(self.epochs)

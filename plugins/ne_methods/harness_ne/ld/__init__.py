@@ -51,4 +51,5 @@ PARAMS = GNN_PARAMS + ENCODER_PARAMS + (
 
 @hookimpl
 def harness_methods():
-    return [ne_method("ld", "harness_ne.ld.method:LabelDeconvolution", "Label Deconvolution (Shi et al., TPAMI 2024): encoder trained toward inverse labels through the GNN's no-propagation head.", PARAMS, needs=("trainable", "no-propagation"))]
+    return [ne_method("ld", "harness_ne.ld.method:LabelDeconvolution", "Label Deconvolution (Shi et al., TPAMI 2024): encoder trained toward inverse labels through the GNN's no-propagation head.", PARAMS, needs=("trainable", "no-propagation"),
+                      version="2")]  # 2: GNN stage 0 built under the harness's stage seeding

@@ -13,8 +13,6 @@ from harness_ne.stage_encoder import StageEncoder
 from harness_ne.propagation import hop_stack, mean_aggregation
 from harness_ne.targets import gold_and_pseudo, is_multilabel
 
-VERSION = "1"
-
 
 class NoPropagationHead(torch.nn.Module):
     """The backbone used as the encoder's head: its weights, no neighbour read."""
@@ -84,13 +82,13 @@ class LabelDeconvolution:
 
     def _stage_zero(self, task, model, context, log) -> GNNResult:
         """GNN stage 0, cached per dataset, encoder, backbone, GNN settings and seed."""
-        key = {"dataset": task.identity, "encoder": context.cell.encoder.identity(), "backbone": context.cell.backbone.identity(), "gnn": asdict(self.gnn), "seed": context.seed, "version": VERSION}
 
         def train():
             result = train_gnn(task, model, self.gnn, log, "gnn0", context.device)
-            return {"state": model.state_dict(), "logits": result.logits, "score": result.best_score, "epoch": result.best_epoch}
+            state = {name: tensor.cpu() for name, tensor in model.state_dict().items()}  # loadable on any device
+            return {"state": state, "logits": result.logits, "score": result.best_score, "epoch": result.best_epoch}
 
-        stage = context.artifact("ld-gnn-stage0", key, train)
+        stage = context.stage("ld-gnn-stage0", train, params={"gnn": asdict(self.gnn)}, datasets=[task], seed=context.seed, uses=["encoder", "backbone"])
         model.load_state_dict(stage["state"])
         return GNNResult(model, stage["score"], stage["epoch"], stage["logits"])
 
