@@ -116,6 +116,15 @@ def _tables_dir(results_dir: str, chosen: str | None) -> str:
     return chosen or str(Path(results_dir) / RENDERED_TABLES)
 
 
+def _all_submissions(args, plugins=None) -> list:
+    """The submissions folder and the ``submissions/`` folder every loaded plugin package ships."""
+    from harness.submissions import plugin_folders
+
+    if plugins is None:
+        plugins, _ = _registry(args)
+    return [_submissions_dir(args), *plugin_folders(plugins)]
+
+
 def cmd_run(args) -> int:
     from harness.grid import GridError, load_grid
     from harness.progress import Progress
@@ -158,7 +167,7 @@ def cmd_run(args) -> int:
     summary = run_grid(grid, settings, plugins, registry, executor, args.retry_failed, args.fail_fast)
     print(f"ran {summary.ran} cell(s): {summary.complete} complete, {summary.failed} failed")
     print(f"records: {Path(settings.results_dir).resolve()}")
-    boards = _render_leaderboards(settings.results_dir, _tables_dir(settings.results_dir, args.leaderboard_dir), _submissions_dir(args), summary.datasets)
+    boards = _render_leaderboards(settings.results_dir, _tables_dir(settings.results_dir, args.leaderboard_dir), _all_submissions(args, plugins), summary.datasets)
     for path in boards:
         print(f"leaderboard: {path}")
     return summary.exit_code
@@ -220,7 +229,7 @@ def _render_leaderboards(results_dir, out_dir, submissions_dir, datasets=None) -
 def cmd_leaderboard(args) -> int:
     if not Path(args.results_dir).is_dir():
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
-    for path in _render_leaderboards(args.results_dir, _tables_dir(args.results_dir, args.out), _submissions_dir(args)):
+    for path in _render_leaderboards(args.results_dir, _tables_dir(args.results_dir, args.out), _all_submissions(args)):
         print(f"leaderboard: {path}")
     return EXIT_OK
 
@@ -234,7 +243,7 @@ def cmd_compare(args) -> int:
 
     if not Path(args.results_dir).is_dir():
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
-    tables = build_tables(ResultStore(args.results_dir).records(), _submissions_dir(args), [args.dataset])
+    tables = build_tables(ResultStore(args.results_dir).records(), _all_submissions(args), [args.dataset])
     if args.dataset not in tables:
         raise InvalidInput(f"no records or submissions for dataset {args.dataset!r} in {args.results_dir!r}")
     metric, higher, rows = tables[args.dataset]
@@ -331,7 +340,7 @@ def cmd_plot(args) -> int:
     if not Path(args.results_dir).is_dir():
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
     records = list(ResultStore(args.results_dir).records())
-    tables = build_tables(records, _submissions_dir(args), args.dataset)
+    tables = build_tables(records, _all_submissions(args), args.dataset)
     for path in plot_all(records, tables, args.out or str(Path(_tables_dir(args.results_dir, None)) / "plots"), args.dataset):
         print(f"plot: {path}")
     return EXIT_OK

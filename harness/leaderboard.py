@@ -242,8 +242,9 @@ def _configurations(rows: list[Row]) -> list[str]:
     return lines
 
 
-def build_tables(records, submissions_dir: str | Path, datasets: Iterable[str] | None = None):
-    """Per dataset: (metric, higher_is_better, rows) from records and submissions together."""
+def build_tables(records, submissions_dir, datasets: Iterable[str] | None = None):
+    """Per dataset: (metric, higher_is_better, rows) from records and submissions together;
+    ``submissions_dir`` is one folder of entries or a list of them (see :mod:`harness.submissions`)."""
     from harness.evaluator import higher_is_better
     from harness.submissions import load_submissions, submitted_datasets
 
@@ -271,10 +272,10 @@ def _submitted_metric(submissions_dir, dataset: str) -> str | None:
     import yaml
 
     from harness.evaluator import higher_is_better
-    from harness.submissions import SubmissionError
+    from harness.submissions import SubmissionError, dataset_file
 
-    meta = Path(submissions_dir) / dataset / "_dataset.yaml"
-    if not meta.is_file():
+    meta = dataset_file(submissions_dir, dataset)
+    if meta is None:
         return None
     try:
         raw = yaml.safe_load(meta.read_text()) or {}

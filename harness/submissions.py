@@ -3,6 +3,11 @@ file, each with its provenance. Scores are given as mean/std/seeds or as per-see
 optional ``_dataset.yaml`` in the folder names the metric (``metric: acc``) for datasets that
 have no records yet.
 
+A plugin ships its own entries the same way, in a ``submissions/`` folder inside its package
+(``<package>/submissions/<dataset>/*.yaml``): :func:`plugin_folders` finds those of every loaded
+plugin, and the leaderboard, ``compare`` and ``plot`` read them beside the submissions folder.
+Every function that reads entries takes one folder or a list of folders.
+
 Example::
 
     method: GAT
@@ -20,15 +25,19 @@ Example::
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence, Union
 
 import yaml
 
 from harness.stats import ScoreSummary
 
 REQUIRED = ("method", "test", "source")
+#: The folder inside a plugin package that holds the entries it ships.
+PLUGIN_FOLDER = "submissions"
+Folders = Union[str, Path, Sequence[Union[str, Path]]]
 KNOWN = REQUIRED + ("valid", "seeds", "ext_data", "params", "hardware", "date", "references", "contact", "match", "notes", "dataset")
 
 
@@ -104,13 +113,41 @@ def load_submission(path: Path, dataset: str) -> Submission:
     )
 
 
-def load_submissions(folder: str | Path, dataset: str) -> list[Submission]:
-    folder = Path(folder) / dataset
-    if not folder.is_dir():
-        return []
-    return [load_submission(path, dataset) for path in sorted(folder.glob("*.yaml")) if not path.name.startswith("_")]
+def _folders(folders: Folders) -> list[Path]:
+    return [Path(folders)] if isinstance(folders, (str, Path)) else [Path(f) for f in folders]
 
 
-def submitted_datasets(folder: str | Path) -> list[str]:
-    folder = Path(folder)
-    return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+def load_submissions(folders: Folders, dataset: str) -> list[Submission]:
+    """The entries for ``dataset`` in one submissions folder or several, folder by folder."""
+    entries = []
+    for folder in _folders(folders):
+        folder = folder / dataset
+        if folder.is_dir():
+            entries += [load_submission(path, dataset) for path in sorted(folder.glob("*.yaml")) if not path.name.startswith("_")]
+    return entries
+
+
+def submitted_datasets(folders: Folders) -> list[str]:
+    """The datasets that have a folder of entries in any of ``folders``."""
+    return sorted({p.name for folder in _folders(folders) if folder.is_dir() for p in folder.iterdir() if p.is_dir()})
+
+
+def dataset_file(folders: Folders, dataset: str) -> Path | None:
+    """The first ``<folder>/<dataset>/_dataset.yaml`` of ``folders`` (which names the metric)."""
+    return next((f / dataset / "_dataset.yaml" for f in _folders(folders) if (f / dataset / "_dataset.yaml").is_file()), None)
+
+
+def plugin_folders(plugins) -> list[Path]:
+    """The :data:`PLUGIN_FOLDER` of every loaded plugin package that ships one (a
+    :class:`harness.plugins.Plugins`; single-module plugins and the core itself ship none)."""
+    folders: list[Path] = []
+    for info in plugins.loaded:
+        module = plugins.pm.get_plugin(info.name)
+        top = sys.modules.get(getattr(module, "__name__", "").partition(".")[0])
+        if top is None or top.__name__ == "harness":
+            continue
+        for base in getattr(top, "__path__", ()):  # only packages have a __path__
+            folder = Path(base) / PLUGIN_FOLDER
+            if folder.is_dir() and folder not in folders:
+                folders.append(folder)
+    return folders

@@ -15,10 +15,11 @@ import scipy.sparse as sp
 import torch
 
 from dataset_files import write_tiny_npz
+from harness.data.readers import read_npz_graph as read_graph
 from harness.download import DatasetUnavailable
 from harness.metadata import read_table
-from harness_gnn_benchmark.files import FILES, check
-from harness_gnn_benchmark.loader import load, per_class_split, read_graph
+from harness_gnn_benchmark.files import PYG_NAMES, check
+from harness_gnn_benchmark.loader import load, per_class_split
 
 TABLE = {row["name"]: row for row in read_table("harness_gnn_benchmark")}
 amazon_computers, amazon_photo, coauthor_cs = (partial(load, name=n) for n in ("amazon-computers", "amazon-photo", "coauthor-cs"))
@@ -77,7 +78,7 @@ def test_a_missing_file_is_named_within_seconds(tmp_path):
 
 
 @pytest.mark.shared_data
-@pytest.mark.parametrize("name", sorted(FILES))
+@pytest.mark.parametrize("name", sorted(PYG_NAMES))
 def test_shared_files_match_the_metadata_table(shared_gnn_benchmark, name):
     """PyG's statistics for the whole graph, and the paper's (Shchur et al. 2018, Table 1) for its
     largest connected component with edges counted once."""

@@ -14,9 +14,9 @@ import pytest
 import torch
 
 from conftest import SHARED_DATA
+from harness.data.edge_splits import sample_non_edges, split_edges
+from harness.data.readers import FormatError
 from harness_linkpred import LINK_METRICS, files, loader, readers
-from harness_linkpred.readers import FormatError
-from harness_linkpred.split import sample_non_edges, split_edges
 
 FOLDERS = sorted({row["folder"] for row in files.table()})
 ROWS = list(files.table())

@@ -276,8 +276,7 @@ PUBLISHED_TOLERANCE = 0.03
 
 def test_shared_files_match_the_table(shared_data):
     for name, row in files.table().items():
-        path = files.find_file(str(shared_data), name)
-        assert path is not None, name
+        path = files.require_file(str(shared_data), name)
         if row.get("unlabelled") == "true":
             with gzip.open(path, "rt") as handle:
                 assert next(handle).strip() == "SMILES"
@@ -293,7 +292,7 @@ def test_shared_files_match_the_table(shared_data):
 
 
 def test_shared_tox21_invalid_smiles_match_the_table(shared_data):
-    smiles, _, _ = files.read_smiles_csv(files.find_file(str(shared_data), "tox21"))
+    smiles, _, _ = files.read_smiles_csv(files.require_file(str(shared_data), "tox21"))
     invalid = [row for row, text in enumerate(smiles) if featurize.parse(text) is None]
     assert len(invalid) == int(files.table()["tox21"]["rdkit_invalid"]) == 8
 

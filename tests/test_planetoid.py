@@ -83,7 +83,7 @@ def test_pubmed_without_allx_says_which_file_where_and_that_the_snapshot_lacks_i
         pytest.skip("this copy of the shared data has ind.pubmed.allx")
     (message,) = check("pubmed", str(shared_data), {})
     folder = str(shared_data / "planetoid" / "raw")
-    assert "not ind.pubmed.allx" in message and f"Put ind.pubmed.allx in {folder}" in message
+    assert "lacks ind.pubmed.allx" in message and f"Put ind.pubmed.allx in {folder}" in message
     assert "The shared data snapshot lacks ind.pubmed.allx" in message and "PROVENANCE.md" in message
     assert "read-only" in message  # the shared folder is mode 555: say to copy it elsewhere
     start = time.monotonic()

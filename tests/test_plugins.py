@@ -110,6 +110,34 @@ def test_third_party_components_run_in_a_grid(site, tmp_path):
     assert "2 complete, 0 failed" in result.stdout
     board = (tmp_path / "boards" / "karate.md").read_text()
     assert "label-propagation + mlp (ours)" in board
+    assert "| Label propagation over 10 splits |" in board  # the entry the plugin ships
+    compare = _cli(["compare", "--dataset", "karate", "--results-dir", "results"], site=site, cwd=tmp_path)
+    assert compare.returncode == 0 and "Label propagation over 10 splits" in compare.stdout
+
+
+def test_plugin_submission_folders_are_found_only_in_plugin_packages(on_path):
+    from harness.submissions import load_submissions, plugin_folders
+
+    folders = plugin_folders(Plugins())
+    assert folders == [on_path / "harness_example_plugin" / "submissions"]
+    (entry,) = load_submissions(["/nonexistent", *folders], "karate")
+    assert entry.test.n == 10 and entry.match == {"method": "label-propagation"}
+
+
+def test_example_dataset_is_read_from_its_table_and_the_data_root_first(on_path, tmp_path):
+    import numpy as np
+
+    from harness_example_plugin import TABLE
+
+    (shipped,) = TABLE.require(str(tmp_path), "karate")
+    assert shipped == on_path / "harness_example_plugin" / "data" / "karate.npz" and TABLE.check("karate", str(tmp_path), {}) == []
+    own = tmp_path / "karate" / "karate.npz"
+    own.parent.mkdir()
+    arrays = dict(np.load(shipped))
+    np.savez(own, **{**arrays, "labels": np.zeros_like(arrays["labels"])})  # a copy under the data root wins
+    registry = Registry.from_plugins(Plugins())
+    task = registry.get("dataset", "karate").load()(root=str(tmp_path), seed=3)
+    assert task.info["file"] == str(own) and task.num_outputs == 1
 
 
 def test_local_plugin_file(tmp_path):

@@ -1,4 +1,5 @@
-"""Where the gnn-benchmark ``.npz`` files are looked for under the data root (torch-free).
+"""Where the gnn-benchmark ``.npz`` files are looked for under the data root (torch-free), through
+the dataset toolkit (:mod:`harness.data.table`).
 
 A dataset's file (``amazon_electronics_computers``, ``amazon_electronics_photo``,
 ``ms_academic_cs``, as in ``shchur/gnn-benchmark`` and PyG) is accepted as ``.npz`` or as the
@@ -11,55 +12,25 @@ from the gnn-benchmark repository at a pinned commit (sha256 checked) into
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
-from harness.download import ensure_files, problems, remote_files
-from harness.metadata import read_table
+from harness.data.table import DatasetFiles, DatasetTable
 
-#: dataset name -> (file stem, the folder name PyG's Amazon/Coauthor use)
-FILES = {
-    "amazon-computers": ("amazon_electronics_computers", "Computers"),
-    "amazon-photo": ("amazon_electronics_photo", "Photo"),
-    "coauthor-cs": ("ms_academic_cs", "CS"),
-}
-SUFFIXES = (".npz", ".npz.xz")
-LAYOUTS = ("gnn_benchmark_npz", "gnn_benchmark", "{pyg}/raw", ".")
+#: dataset name -> the folder name PyG's Amazon/Coauthor use
+PYG_NAMES = {"amazon-computers": "Computers", "amazon-photo": "Photo", "coauthor-cs": "CS"}
+TABLE = DatasetTable("harness_gnn_benchmark", layouts=("gnn_benchmark_npz", "gnn_benchmark", "{pyg}/raw", "."))
 
 
-def candidates(root: str, name: str) -> list[Path]:
-    """Every path the file is looked for at, in order."""
-    stem, pyg = FILES[name]
-    return [Path(root) / layout.format(pyg=pyg) / f"{stem}{suffix}" for layout in LAYOUTS for suffix in SUFFIXES]
-
-
-def find_file(root: str, name: str) -> Path | None:
-    return next((path for path in candidates(root, name) if path.is_file()), None)
-
-
-def missing_message(root: str, name: str) -> str:
-    stem, pyg = FILES[name]
-    return (
-        f"{name}: {stem}.npz (or {stem}.npz.xz) not found under data root {root!r}. Place it in "
-        f"{Path(root) / 'gnn_benchmark_npz'} (or {Path(root) / pyg / 'raw'}); it is data/npz/{stem}.npz "
-        "of github.com/shchur/gnn-benchmark. Set the data root with --data-root or HARNESS_DATA_ROOT."
-    )
-
-
-@lru_cache(maxsize=1)
-def _rows() -> dict[str, dict[str, str]]:
-    return {row["name"]: row for row in read_table("harness_gnn_benchmark")}
+def files(name: str) -> DatasetFiles:
+    (file,) = TABLE.row(name)["file"].split("|")
+    return TABLE.files(name, fields={"pyg": PYG_NAMES[name]}, alternatives={file: (f"{file}.xz",)}, source=f"data/npz/{file} of github.com/shchur/gnn-benchmark")
 
 
 def require_file(root: str, name: str, download: bool = False) -> Path:
     """The dataset's file, fetched first with ``download``; else :class:`DatasetUnavailable`."""
-    found = find_file(root, name)
-    if found is not None:
-        return found
-    remotes = remote_files(_rows()[name])
-    folder = ensure_files(name, Path(root) / LAYOUTS[0], remotes, download, missing_message(root, name))
-    return folder / remotes[0].name
+    (path,) = files(name).require(root, download)
+    return path
 
 
 def check(name: str, root: str, params: dict) -> list[str]:
-    return problems(lambda: require_file(root, name, bool(params.get("download", False))))
+    return files(name).problems(root, bool(params.get("download", False)))

@@ -1,10 +1,6 @@
-"""Task bundles from the gnn-benchmark ``.npz`` files, read here (a ``.npz.xz`` is decompressed
-in memory with :mod:`lzma`; nothing is written).
-
-The format: a CSR adjacency (``adj_data``, ``adj_indices``, ``adj_indptr``, ``adj_shape``) or a
-dense ``adj_matrix``; CSR node features (``attr_*``) or a dense ``attr_matrix``; one class id per
-node in ``labels``. Only these arrays are read, with ``allow_pickle=False`` (``class_names`` of
-Coauthor CS is a pickled object array and is never unpickled).
+"""Task bundles from the gnn-benchmark ``.npz`` files, read by the toolkit's
+:func:`harness.data.readers.read_npz_graph` (a ``.npz.xz`` is decompressed in memory; nothing is
+written; ``class_names`` of Coauthor CS is a pickled object array and is never unpickled).
 
 As PyG's ``Amazon`` and ``Coauthor`` (``torch_geometric.io.read_npz``): self-loops removed, the
 graph made undirected (both directions of each edge, duplicates merged), features dense float
@@ -16,63 +12,16 @@ grid's ``split: per-seed`` the cell's seed draws it.
 
 from __future__ import annotations
 
-import io
-import lzma
-from pathlib import Path
-
 import numpy as np
-import scipy.sparse as sp
 import torch
-from torch_geometric.data import Data
-from torch_geometric.utils import remove_self_loops, to_undirected
 
 from harness.data import splits
+from harness.data.readers import read_npz_graph
 from harness.task import Task
 from harness_gnn_benchmark.files import require_file
 
 TRAIN_PER_CLASS = 20
 VALID_PER_CLASS = 30
-_ARRAYS = ("adj_data", "adj_indices", "adj_indptr", "adj_shape", "adj_matrix", "attr_data", "attr_indices", "attr_indptr", "attr_shape", "attr_matrix", "labels")
-
-
-def read_arrays(path: Path) -> dict[str, np.ndarray]:
-    """The arrays of a gnn-benchmark ``.npz`` (or ``.npz.xz``) that the loader needs."""
-    path = Path(path)
-    source = io.BytesIO(lzma.decompress(path.read_bytes())) if path.name.endswith(".xz") else path
-    with np.load(source, allow_pickle=False) as archive:
-        return {key: archive[key] for key in _ARRAYS if key in archive.files}
-
-
-def _matrix(arrays: dict[str, np.ndarray], prefix: str, path: Path) -> sp.csr_matrix:
-    if f"{prefix}_data" in arrays:
-        parts = [arrays.get(f"{prefix}_{part}") for part in ("data", "indices", "indptr", "shape")]
-        if any(part is None for part in parts):
-            raise ValueError(f"{path}: {prefix}_data needs {prefix}_indices, {prefix}_indptr and {prefix}_shape beside it")
-        data, indices, indptr, shape = parts
-        return sp.csr_matrix((data, indices, indptr), shape=tuple(int(s) for s in shape))
-    if f"{prefix}_matrix" in arrays:
-        return sp.csr_matrix(arrays[f"{prefix}_matrix"])
-    raise ValueError(f"{path}: neither {prefix}_data/{prefix}_indices/{prefix}_indptr/{prefix}_shape (sparse) nor {prefix}_matrix (dense)")
-
-
-def read_graph(path: Path, binary_features: bool = True) -> Data:
-    """The graph of one file: undirected edges without self-loops, features, labels."""
-    arrays = read_arrays(path)
-    adjacency = _matrix(arrays, "adj", path).tocoo()
-    features = _matrix(arrays, "attr", path)
-    if "labels" not in arrays or arrays["labels"].ndim != 1:
-        raise ValueError(f"{path}: needs 'labels', one class id per node")
-    num_nodes = adjacency.shape[0]
-    if adjacency.shape != (num_nodes, num_nodes) or features.shape[0] != num_nodes or len(arrays["labels"]) != num_nodes:
-        raise ValueError(f"{path}: adjacency {adjacency.shape}, features {features.shape} and {len(arrays['labels'])} labels disagree on the number of nodes")
-    edge_index = torch.from_numpy(np.vstack([adjacency.row, adjacency.col]).astype(np.int64))
-    edge_index, _ = remove_self_loops(edge_index)
-    edge_index = to_undirected(edge_index, num_nodes=num_nodes)
-    x = torch.from_numpy(features.toarray()).to(torch.float)
-    if binary_features:
-        x[x > 0] = 1
-    y = torch.from_numpy(arrays["labels"].astype(np.int64))
-    return Data(x=x, edge_index=edge_index, y=y)
 
 
 def per_class_split(y: torch.Tensor, seed: int, train_per_class: int = TRAIN_PER_CLASS, valid_per_class: int = VALID_PER_CLASS) -> dict[str, torch.Tensor]:
@@ -89,7 +38,7 @@ def load(root: str, name: str, split_seed: int = 0, binary_features: bool = True
     if split_choice is not None:
         split_seed = split_choice.index
     path = require_file(root, name, download)
-    data = read_graph(path, binary_features)
+    data = read_npz_graph(path, binary_features)
     items = per_class_split(data.y, split_seed)
     labels = {split: data.y[index] for split, index in items.items()}
     return Task(name=name, task_type="node-classification", metric="acc", num_outputs=int(data.y.max()) + 1, data=data, items=items, labels=labels, info={"file": str(path), "split_seed": split_seed})

@@ -29,7 +29,7 @@ have no node features, so the ``features`` parameter gives a documented default:
 column (``ones``, the default), log(1 + training degree) (``degree``), or seeded Gaussian noise
 (``random``). Split: a seeded random 85/5/10 edge split (``valid_fraction``, ``test_fraction``,
 ``split_seed``) with one uniformly drawn non-edge per held-out positive for validation and test
-(:mod:`.split`); messages pass over the training edges only. Metric: ROC-AUC by default, AP or
+(:mod:`harness.data.edge_splits`); messages pass over the training edges only. Metric: ROC-AUC by default, AP or
 OGB-style Hits@K through ``metric``.
 
 ``shs27k-types`` differs: its items are the interacting pairs themselves (no negatives), split

@@ -18,9 +18,10 @@ import numpy as np
 import torch
 
 from harness.components import TaskType
+from harness.data.edge_splits import mix, split_edges, split_items
+from harness.data.readers import edge_index
 from harness.task import Task
 from harness_linkpred import FEATURES, LINK_METRICS, files, readers
-from harness_linkpred.split import mix, split_edges, split_items
 
 
 def node_features(kind: str, num_nodes: int, train_edges: np.ndarray, feature_dim: int, feature_seed: int) -> torch.Tensor:
@@ -46,11 +47,8 @@ def node_features(kind: str, num_nodes: int, train_edges: np.ndarray, feature_di
 def training_graph(x: torch.Tensor, train_edges: np.ndarray, num_nodes: int):
     """A PyG ``Data`` whose ``edge_index`` holds both directions of the training edges, sorted."""
     from torch_geometric.data import Data
-    from torch_geometric.utils import coalesce
 
-    pairs = torch.from_numpy(np.ascontiguousarray(train_edges.T)).long()
-    edge_index = coalesce(torch.cat([pairs, pairs.flip(0)], dim=1), num_nodes=num_nodes)
-    return Data(x=x, edge_index=edge_index, num_nodes=num_nodes)
+    return Data(x=x, edge_index=edge_index(train_edges, num_nodes), num_nodes=num_nodes)
 
 
 def _pairs(array: np.ndarray) -> torch.Tensor:

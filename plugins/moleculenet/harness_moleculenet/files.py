@@ -1,5 +1,6 @@
-"""Where the SMILES files are looked for under the data root, how they are read, and the
-preflight checks. Torch-free (``harness list`` and ``harness run``'s preflight import it).
+"""Where the SMILES files are looked for under the data root (through the dataset toolkit,
+:mod:`harness.data.table`), how they are read, and the preflight checks. Torch-free (``harness
+list`` and ``harness run``'s preflight import it).
 
 Layouts tried, in order, for a dataset whose table row names folder ``F`` and file ``N``:
 ``<root>/F/N`` (the shared data folder's layout), ``<root>/moleculenet/N``, ``<root>/N``.
@@ -14,52 +15,23 @@ import csv
 import gzip
 import hashlib
 import math
-from functools import lru_cache
 from pathlib import Path
 
-from harness.download import ensure_files, problems, remote_files
-from harness.metadata import read_table
+from harness.data.table import DatasetTable
 
 PACKAGE = "harness_moleculenet"
-LAYOUTS = ("{folder}", "moleculenet", ".")
+TABLE = DatasetTable(PACKAGE, layouts=("{folder}", "moleculenet", "."))
 
 
-@lru_cache(maxsize=1)
 def table() -> dict[str, dict[str, str]]:
     """The rows of ``datasets.csv`` by dataset name."""
-    return {row["name"]: row for row in read_table(PACKAGE)}
-
-
-def candidates(root: str, name: str) -> list[Path]:
-    row = table()[name]
-    return [Path(root) / layout.format(folder=row["folder"]) / row["file"] for layout in LAYOUTS]
-
-
-def find_file(root: str, name: str) -> Path | None:
-    return next((path for path in candidates(root, name) if path.is_file()), None)
-
-
-def missing_message(root: str, name: str) -> str:
-    row = table()[name]
-    first, *others = candidates(root, name)
-    return (
-        f"{name}: {row['file']} not found under data root {root!r}. Place it at {first}"
-        f" (or {' or '.join(str(p) for p in others)}); set the data root with --data-root or HARNESS_DATA_ROOT."
-    )
+    return TABLE.rows
 
 
 def require_file(root: str, name: str, download: bool = False) -> Path:
     """The dataset's file, fetched first with ``download``; else :class:`DatasetUnavailable`."""
-    path = find_file(root, name)
-    if path is not None:
-        return path
-    row = table()[name]
-    folder = ensure_files(name, Path(root) / row["folder"], remote_files(row), download, missing_message(root, name))
-    return folder / row["file"]
-
-
-def _problems(root: str, name: str, params: dict) -> list[str]:
-    return problems(lambda: require_file(root, name, bool(params.get("download", False))))
+    (path,) = TABLE.require(root, name, download)
+    return path
 
 
 def check(name: str, root: str, params: dict) -> list[str]:
@@ -68,7 +40,7 @@ def check(name: str, root: str, params: dict) -> list[str]:
     problems = []
     if params.get("split_choice") is not None and params.get("split", "scaffold") == "scaffold":
         problems.append(f"the grid's split is {params['split_choice'].protocol}, but {name}'s split is 'scaffold', which has no seed: give it split: random or random-scaffold")
-    return problems + _problems(root, name, params)
+    return problems + TABLE.check(name, root, params)
 
 
 def sha256(path: Path) -> str:

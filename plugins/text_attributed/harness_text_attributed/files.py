@@ -1,5 +1,6 @@
-"""Where the CiteSeer text files are looked for under the data root, and their parsers
-(torch-free, so that the preflight check stays cheap).
+"""Where the CiteSeer text files are looked for under the data root (through the dataset
+toolkit, :mod:`harness.data.table`), and their parsers (torch-free, so that the preflight check
+stays cheap).
 
 Source format (TAPE's ``dataset/CiteSeer-Orig``):
 
@@ -18,47 +19,26 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from harness.download import ensure_files, problems, remote_files
-from harness.metadata import read_table
+from harness.data.table import DatasetFiles, DatasetTable
 
-TEXTS = ("citeseer_texts.txt.gz", "citeseer_texts.txt")
-CITES = "citeseer.cites"
-LAYOUTS = ("citeseer_tag_tape", "citeseer-tag", "CiteSeer-Orig", ".")
+NAME = "citeseer-tag"
+TEXTS = "citeseer_texts.txt.gz"  # also accepted uncompressed
+TABLE = DatasetTable("harness_text_attributed", layouts=("{folder}", "citeseer-tag", "CiteSeer-Orig", "."))
 CLASSES = ("Agents", "AI", "DB", "IR", "ML", "HCI")
 
 
-def find_files(root: str) -> tuple[Path, Path] | None:
-    """``(texts, cites)`` in the first layout under ``root`` that holds both, or None."""
-    for layout in LAYOUTS:
-        folder = Path(root) / layout
-        cites = folder / CITES
-        for name in TEXTS:
-            if (folder / name).is_file() and cites.is_file():
-                return folder / name, cites
-    return None
-
-
-def missing_message(root: str) -> str:
-    return (
-        f"CiteSeer text files not found under data root {root!r}. Place citeseer_texts.txt.gz (or "
-        f"citeseer_texts.txt) and citeseer.cites from TAPE's dataset/CiteSeer-Orig in "
-        f"{Path(root) / 'citeseer_tag_tape'}; set the data root with --data-root or HARNESS_DATA_ROOT."
-    )
+def files() -> DatasetFiles:
+    return TABLE.files(NAME, alternatives={TEXTS: (TEXTS.removesuffix(".gz"),)}, source="TAPE's dataset/CiteSeer-Orig")
 
 
 def require_files(root: str, download: bool = False) -> tuple[Path, Path]:
     """``(texts, cites)``, fetched first with ``download``; else :class:`DatasetUnavailable`."""
-    found = find_files(root)
-    if found is not None:
-        return found
-    (row,) = read_table("harness_text_attributed")
-    remotes = remote_files(row)
-    folder = ensure_files(row["name"], Path(root) / row["folder"], remotes, download, missing_message(root))
-    return folder / remotes[0].name, folder / remotes[1].name
+    texts, cites = files().require(root, download)
+    return texts, cites
 
 
 def check(name: str, root: str, params: dict) -> list[str]:
-    return problems(lambda: require_files(root, bool(params.get("download", False))))
+    return files().problems(root, bool(params.get("download", False)))
 
 
 def read_texts(path: str | Path) -> tuple[list[str], list[str], list[str]]:

@@ -1,5 +1,5 @@
-"""TU graph-classification task bundles: PyG's raw reader (``torch_geometric.io.read_tu_data``)
-reads the ``<NAME>_*.txt`` files in place, and the graphs are cut from its output here.
+"""TU graph-classification task bundles: the toolkit's :func:`harness.data.readers.read_tu`
+(PyG's raw reader ``torch_geometric.io.read_tu_data``) reads the ``<NAME>_*.txt`` files in place.
 
 Features: the TU node labels one-hot (plus the node attributes first, where the dataset has them
 and ``use_node_attributes`` is true, as PyG's ``TUDataset(use_node_attr=True)``); MUTAG's bond
@@ -19,12 +19,11 @@ makes the ten folds the cells of one leaderboard row (``fold`` is then the cell'
 from __future__ import annotations
 
 import torch
-from torch_geometric.data import Data
-from torch_geometric.io import read_tu_data
 
 from harness.data.splits import Split, fold_split
+from harness.data.readers import read_tu
 from harness.task import Task
-from harness_tudataset.files import PREFIXES, ensure_raw_dir
+from harness_tudataset.files import ensure_raw_dir, prefix
 
 FOLDS = 10
 
@@ -36,30 +35,11 @@ def cross_validation_split(y: torch.Tensor, split_seed: int, fold: int, k: int =
     return {split: torch.from_numpy(index) for split, index in parts.items()}
 
 
-def read_graphs(folder, prefix: str, use_node_attributes: bool) -> tuple[list[Data], torch.Tensor]:
-    """The graphs (without labels) and their class ids."""
-    data, slices, sizes = read_tu_data(str(folder), prefix)
-    x = data.x
-    if x is None or "x" not in slices:
-        raise ValueError(f"{folder}: {prefix} has neither node labels nor node attributes")
-    if not use_node_attributes:
-        x = x[:, sizes["num_node_attributes"] :]
-    nodes, edges = slices["x"].tolist(), slices["edge_index"].tolist()
-    edge_attr = data.edge_attr if sizes["num_edge_attributes"] + sizes["num_edge_labels"] else None
-    graphs = []
-    for i in range(len(nodes) - 1):
-        graph = Data(x=x[nodes[i] : nodes[i + 1]], edge_index=data.edge_index[:, edges[i] : edges[i + 1]], num_nodes=nodes[i + 1] - nodes[i])
-        if edge_attr is not None:
-            graph.edge_attr = edge_attr[edges[i] : edges[i + 1]]
-        graphs.append(graph)
-    return graphs, data.y
-
-
 def load(root: str, name: str, split_seed: int = 0, fold: int = 0, use_node_attributes: bool = False, download: bool = False, split_choice: Split | None = None) -> Task:
     """The task of TU dataset ``name`` (``mutag``, ``proteins-tu``, ``enzymes``), one fold of it:
     ``fold`` of 10 under the fixed protocol, the cell's fold of its fold count under ``folds``."""
     folder = ensure_raw_dir(root, name, use_node_attributes, download)
-    graphs, y = read_graphs(folder, PREFIXES[name], use_node_attributes)
+    graphs, y = read_tu(folder, prefix(name), use_node_attributes)
     folds = FOLDS
     if split_choice is not None:
         fold, folds = split_choice.index, split_choice.count

@@ -1,27 +1,31 @@
-"""An example third-party plugin: one dataset and one method, declared the way any plugin does.
+"""An example third-party plugin: one dataset and one method, declared the way any plugin does,
+and reference entries for its leaderboard.
 
-- ``karate``: Zachary's karate club (PyG's ``KarateClub``, built in code, no download), the four
-  communities of PyG's version as classes, one training node per class.
+- ``karate``: Zachary's karate club with the four communities of PyG's ``KarateClub`` as
+  classes, one training node per class. A row of ``datasets.csv``; its file ``karate.npz`` (the
+  gnn-benchmark ``.npz`` format) is looked for under the data root (``<root>/karate/``) and
+  then in the copy this package ships (``data/``), and read with the dataset toolkit
+  (:mod:`harness.data`).
 - ``label-propagation``: Zhu and Ghahramani's label propagation (PyG's ``LabelPropagation``),
   which spreads the training labels over the graph; it trains nothing and ignores the backbone.
+- ``submissions/karate/*.yaml``: entries the leaderboard shows beside this harness's rows.
 """
 
+from pathlib import Path
+
 from harness import Component, Param, TaskType, hookimpl
+from harness.data.table import DatasetTable
+
+#: The dataset table; the shipped copy of each file is the last place looked at.
+TABLE = DatasetTable(__name__, layouts=("{folder}", str(Path(__file__).parent / "data")))
 
 
 @hookimpl
 def harness_datasets():
-    return [
-        Component(
-            kind="dataset",
-            name="karate",
-            factory="harness_example_plugin.karate:load",
-            doc="Zachary's karate club, 4 communities, one training node per class.",
-            task_types={TaskType.NODE_CLASSIFICATION},
-            params=(Param("seed", "int", 0, "seed of the validation/test split", minimum=0),),
-            metadata={"metric": "acc"},
-        )
-    ]
+    return TABLE.components(
+        params=lambda row: (Param("seed", "int", 0, "seed of the validation/test split", minimum=0),),
+        preflight="harness_example_plugin:TABLE.check",
+    )
 
 
 @hookimpl

@@ -1,12 +1,16 @@
-"""Seeded edge splits (numpy only; everything is drawn from ``numpy.random.default_rng(seed)``,
-so a split depends on the seed and the graph alone, never on a global random state).
+"""Seeded edge splits for link prediction, with an equal number of negatives (numpy only;
+everything is drawn from ``numpy.random.default_rng(seed)``, so a split depends on the seed and
+the graph alone, never on a global random state).
 
 :func:`split_edges` holds out ``floor(valid_fraction * m)`` edges for validation and
 ``floor(test_fraction * m)`` for test (the rounding of PyG's ``RandomLinkSplit``); the rest
-are the training edges, the only ones messages pass over. Validation and test each get as many
-negatives as positives: distinct unordered pairs ``u < v`` drawn uniformly from the pairs that
-are not edges of the full graph (so a negative is never a held-out positive), no self-pair, and
-no pair shared between validation and test.
+are the training edges, the only ones messages may pass over (build the message graph from
+``EdgeSplit.train`` alone, for example with :func:`harness.data.readers.edge_index`).
+Validation and test each get as many negatives as positives: distinct unordered pairs ``u < v``
+drawn uniformly from the pairs that are not edges of the full graph (so a negative is never a
+held-out positive), no self-pair, and no pair shared between validation and test.
+:func:`mix` shuffles positives and negatives into one labelled list; :func:`split_items` splits
+labelled edges (or any items) that need no negatives.
 """
 
 from __future__ import annotations
@@ -30,11 +34,14 @@ class EdgeSplit:
 
 
 def check_fractions(valid_fraction: float, test_fraction: float) -> None:
+    """Raise ``ValueError`` unless both fractions are in (0, 1) and leave training items."""
     if not (0 < valid_fraction < 1 and 0 < test_fraction < 1 and valid_fraction + test_fraction < 1):
         raise ValueError(f"valid_fraction ({valid_fraction}) and test_fraction ({test_fraction}) must be in (0, 1) and sum to less than 1")
 
 
 def held_out_counts(num_items: int, valid_fraction: float, test_fraction: float, what: str = "edges") -> tuple[int, int]:
+    """How many of ``num_items`` go to validation and to test (rounded down); ``ValueError``
+    when a part would be empty."""
     check_fractions(valid_fraction, test_fraction)
     valid, test = int(valid_fraction * num_items), int(test_fraction * num_items)
     if valid < 1 or test < 1 or num_items - valid - test < 1:
