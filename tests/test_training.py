@@ -1,6 +1,6 @@
 """The core's shared training pieces (``harness.training``): one set of parameter declarations,
-and the epoch loop with best-validation selection, patience, per-epoch logging and the cell's
-time limit."""
+used by every built-in trained method, and the epoch loop with best-validation selection,
+patience, per-epoch logging and the cell's time limit."""
 
 import subprocess
 import sys
@@ -11,6 +11,15 @@ import torch
 from harness.context import CellTimeout
 from harness.training.epochs import train_epochs
 from harness.training.params import TRAINING_PARAMS, training_params
+
+TRAINED_METHODS = ("supervised", "fixed", "finetuned", "giant", "glem", "ld")
+
+
+def test_every_trained_method_declares_the_shared_parameters_with_their_defaults(harness_registry):
+    shared = {param.name: param for param in TRAINING_PARAMS}
+    for name in TRAINED_METHODS:
+        declared = {param.name: param for param in harness_registry.get("method", name).params if param.name in shared}
+        assert declared == shared, f"method {name} declares the shared training parameters differently"
 
 
 def test_training_params_selects_and_overrides_defaults():
