@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 
 from harness.components import Param
+from harness.grid import suggest
 
 EPOCHS = Param("epochs", "int", 200, "maximum number of training epochs", minimum=1)
 LR = Param("lr", "float", 0.01, "Adam learning rate", minimum=0)
@@ -33,7 +34,7 @@ def training_params(*names: str, **defaults) -> tuple[Param, ...]:
     by_name = {param.name: param for param in TRAINING_PARAMS}
     unknown = sorted((set(names) | set(defaults)) - set(by_name))
     if unknown:
-        raise ValueError(f"not shared training parameters: {unknown}; they are {list(by_name)}")
+        raise ValueError(f"{unknown[0]!r} is not a shared training parameter ({suggest(unknown[0], list(by_name))})")
     chosen = [param for param in TRAINING_PARAMS if not names or param.name in names]
     missing = sorted(set(defaults) - {param.name for param in chosen})
     if missing:
