@@ -8,7 +8,7 @@ from torch_geometric.nn import SAGEConv
 from torch_geometric.sampler import NodeSamplerInput
 from torch_geometric.utils import erdos_renyi_graph
 
-from harness_supervised.neighbor_sampler import PlainNeighborSampler
+from harness.training.neighbor_sampler import PlainNeighborSampler
 
 
 def _graph(n=80, p=0.08, seed=0):

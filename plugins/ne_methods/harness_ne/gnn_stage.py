@@ -3,31 +3,23 @@ epoch on validation, keep the best state.
 
 Targets are soft rows for any set of nodes (by default the gold labels of the training nodes);
 GLEM adds pseudo-labelled nodes with weight ``alpha``. Full batch by default; with ``batch_size``
-> 0, neighbour-sampled mini-batches of target nodes (``harness_supervised``'s sampler). Scoring and
-the logits of every node (which later stages read) use the full graph.
+> 0, neighbour-sampled mini-batches of target nodes. Scoring and the logits of every node (which
+later stages read) use the full graph. The epoch loop, the sampler and the settings are the
+core's shared training pieces (:mod:`harness.training`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
 import time
 from dataclasses import dataclass, field
 
 import torch
 
+from harness.training.epochs import train_epochs
+from harness.training.params import TrainingSettings
 from harness_ne.targets import gold_rows, is_multilabel, soft_loss, weighted_mean
-
-
-@dataclass(frozen=True)
-class GNNSettings:
-    epochs: int = 200
-    lr: float = 0.01
-    weight_decay: float = 0.0
-    patience: int = 50
-    batch_size: int = 0
-    fanout: tuple = (10, 10)
 
 
 @dataclass
@@ -96,13 +88,13 @@ def forward(model, data) -> torch.Tensor:
     return model(data.x, data.edge_index, getattr(data, "edge_attr", None))
 
 
-def _epochs(data, targets: Targets, settings: GNNSettings, device):
+def _epochs(data, targets: Targets, settings: TrainingSettings, device):
     """A callable giving one epoch's steps as (batch data, output rows to score, their targets,
     their is_train); the sampler, if any, is built once and reshuffles every epoch."""
     if not settings.batch_size:
         whole = (data, targets.nodes.to(device), targets.rows.to(device), targets.is_train.to(device))
         return lambda: [whole]
-    from harness_supervised.neighbor_sampler import neighbor_loader
+    from harness.training.neighbor_sampler import neighbor_loader
 
     position = torch.full((data.num_nodes,), -1, dtype=torch.long)
     position[targets.nodes] = torch.arange(len(targets.nodes))
@@ -130,7 +122,7 @@ def _train_epoch(model, steps, alpha: float, optimizer, multilabel) -> float:
     return total / max(count, 1)
 
 
-def train_gnn(task, model, settings: GNNSettings, log: StageLog, stage: str, device="cpu", targets: Targets | None = None) -> GNNResult:
+def train_gnn(task, model, settings: TrainingSettings, log: StageLog, stage: str, device="cpu", targets: Targets | None = None) -> GNNResult:
     """Train ``model`` on ``task.data`` (whose ``x`` are the features of this stage)."""
     targets = targets or Targets.gold(task)
     multilabel = is_multilabel(task)
@@ -139,24 +131,22 @@ def train_gnn(task, model, settings: GNNSettings, log: StageLog, stage: str, dev
     optimizer = torch.optim.Adam(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
     epoch_steps = _epochs(data, targets, settings, device)
     valid = task.items["valid"]
-    best, waited = None, 0
-    for epoch in range(settings.epochs):
-        model.train()
-        loss = _train_epoch(model, epoch_steps(), targets.alpha, optimizer, multilabel)
-        model.eval()
-        with torch.no_grad():
-            logits = forward(model, data).cpu()
-        score = task.score("valid", logits[valid])
-        log.log(stage, loss=loss, valid=score)
-        if task.improved(score, None if best is None else best.best_score):
-            best, waited = GNNResult(model, score, epoch, logits), 0
-            best_state = copy.deepcopy(model.state_dict())
-        else:
-            waited += 1
-            if settings.patience and waited >= settings.patience:
-                break
-    model.load_state_dict(best_state)
-    return best
+
+    def validate():
+        logits = forward(model, data).cpu()
+        return task.score("valid", logits[valid]), logits
+
+    best = train_epochs(
+        model,
+        log.context,
+        epochs=settings.epochs,
+        patience=settings.patience,
+        train_epoch=lambda: _train_epoch(model, epoch_steps(), targets.alpha, optimizer, multilabel),
+        validate=validate,
+        improved=task.improved,
+        log=lambda epoch, loss, score: log.log(stage, loss=loss, valid=score),
+    )
+    return GNNResult(model, best.score, best.epoch, best.outputs)
 
 
 def predictions(task, result: GNNResult, **extra):

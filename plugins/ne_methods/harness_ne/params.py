@@ -3,15 +3,10 @@ Defaults are small enough for the CPU grids; the official values are in each met
 in the paper-setting grids."""
 
 from harness import Component, Param
+from harness.training.params import TRAINING_PARAMS, TrainingSettings
 
-GNN_PARAMS = (
-    Param("epochs", "int", 200, "GNN stage: maximum epochs", minimum=1),
-    Param("lr", "float", 0.01, "GNN stage: Adam learning rate", minimum=0),
-    Param("weight_decay", "float", 5e-4, "GNN stage: Adam weight decay", minimum=0),
-    Param("patience", "int", 50, "GNN stage: stop after this many epochs without a better validation score; 0 never stops early", minimum=0),
-    Param("batch_size", "int", 0, "GNN stage: target nodes per neighbour-sampled mini-batch; 0 means full batch", minimum=0),
-    Param("fanout", "list", [10, 10], "GNN stage: neighbours sampled per layer with batch_size > 0; -1 keeps all"),
-)
+#: The GNN stage's parameters: the core's shared training parameters, with their shared defaults.
+GNN_PARAMS = TRAINING_PARAMS
 
 ENCODER_PARAMS = (
     Param("encoder_epochs", "int", 1, "encoder stage: passes over the nodes", minimum=1),
@@ -32,10 +27,8 @@ def ne_method(name: str, factory: str, doc: str, params, needs=("trainable",), v
                      task_types=NODE_TASKS, needs=frozenset(needs))
 
 
-def gnn_settings(epochs, lr, weight_decay, patience, batch_size, fanout):
-    from harness_ne.gnn_stage import GNNSettings
-
-    return GNNSettings(epochs=epochs, lr=lr, weight_decay=weight_decay, patience=patience, batch_size=batch_size, fanout=tuple(fanout))
+def gnn_settings(epochs, lr, weight_decay, patience, batch_size, fanout) -> TrainingSettings:
+    return TrainingSettings(epochs=epochs, lr=lr, weight_decay=weight_decay, patience=patience, batch_size=batch_size, fanout=fanout)
 
 
 def encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision):

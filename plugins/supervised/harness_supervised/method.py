@@ -10,15 +10,15 @@
   represented by the Hadamard product z_u * z_v, a linear head to one logit per label, masked
   BCE on the training pairs.
 
-Each epoch is scored on validation; the best state (by the task's metric) is restored before
-predicting. Full batch by default; mini-batches of graphs for graph tasks, and neighbour-sampled
-mini-batches for node tasks when ``batch_size`` > 0 (training only: validation and test
-predictions are made on the full graph). Link and edge tasks are always full batch.
+Each epoch is scored on validation and the best state (by the task's metric) is restored before
+predicting (the core's :func:`harness.training.epochs.train_epochs`). Full batch by default;
+mini-batches of graphs for graph tasks, and neighbour-sampled mini-batches for node tasks
+(:func:`harness.training.neighbor_sampler.neighbor_loader`) when ``batch_size`` > 0 (training
+only: validation and test predictions are made on the full graph). Link and edge tasks are
+always full batch.
 """
 
 from __future__ import annotations
-
-import copy
 
 import torch
 from torch import nn
@@ -26,16 +26,13 @@ from torch.nn import functional as F
 
 from harness.components import TaskType
 from harness.task import Predictions
+from harness.training.epochs import train_epochs
+from harness.training.params import TrainingSettings
 
 
 class Supervised:
     def __init__(self, epochs, lr, weight_decay, patience, batch_size, fanout, embedding_dim, pooling):
-        self.epochs = epochs
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.patience = patience
-        self.batch_size = batch_size
-        self.fanout = fanout
+        self.training = TrainingSettings(epochs, lr, weight_decay, patience, batch_size, fanout)
         self.embedding_dim = embedding_dim
         self.pooling = pooling
 
@@ -43,27 +40,20 @@ class Supervised:
         task = context.encode(task, encoder)
         family = _FAMILIES[task.task_type](self, task, backbone, context.device)
         context.track(family.model)
-        optimizer = torch.optim.Adam(family.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
-        context.plan_epochs(self.epochs)
-        best_score, best_state, best_epoch, waited = None, None, 0, 0
-        for epoch in range(self.epochs):
-            family.model.train()
-            loss = family.train_epoch(optimizer)
-            family.model.eval()
-            with torch.no_grad():
-                score = task.score("valid", family.predict("valid").cpu())
-            context.log_epoch(epoch, train_loss=loss, valid=score)
-            if task.improved(score, best_score):
-                best_score, best_epoch, waited = score, epoch, 0
-                best_state = copy.deepcopy(family.model.state_dict())
-            else:
-                waited += 1
-                if self.patience and waited >= self.patience:
-                    break
-        family.model.load_state_dict(best_state)
-        family.model.eval()
+        settings = self.training
+        optimizer = torch.optim.Adam(family.model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+        context.plan_epochs(settings.epochs)
+        best = train_epochs(
+            family.model,
+            context,
+            epochs=settings.epochs,
+            patience=settings.patience,
+            train_epoch=lambda: family.train_epoch(optimizer),
+            validate=lambda: (task.score("valid", family.predict("valid").cpu()), None),
+            improved=task.improved,
+        )
         with torch.no_grad():
-            return Predictions(valid=family.predict("valid").cpu(), test=family.predict("test").cpu(), best_epoch=best_epoch)
+            return Predictions(valid=family.predict("valid").cpu(), test=family.predict("test").cpu(), best_epoch=best.epoch)
 
 
 def _masked(loss_fn, output, target):
@@ -79,16 +69,16 @@ class NodeFamily:
         self.train_items = task.items["train"].to(device)
         self.train_labels = task.labels["train"].to(device)
         self.multilabel = task.task_type == TaskType.NODE_MULTILABEL
-        self.loader = self._loader() if method.batch_size else None
+        self.loader = self._loader() if method.training.batch_size else None
 
     def _loader(self):
-        from harness_supervised.neighbor_sampler import neighbor_loader
+        from harness.training.neighbor_sampler import neighbor_loader
 
         labels = torch.zeros((self.data.num_nodes, *self.train_labels.shape[1:]), dtype=self.train_labels.dtype, device=self.device)
         labels[self.train_items] = self.train_labels
         data = self.data.clone()
         data.train_target = labels
-        return neighbor_loader(data, self.method.fanout, self.method.batch_size, self.train_items, shuffle=True)
+        return neighbor_loader(data, self.method.training.fanout, self.method.training.batch_size, self.train_items, shuffle=True)
 
     def _loss(self, out, target):
         if self.multilabel:
@@ -144,7 +134,7 @@ class GraphFamily:
     def _loader(self, graphs, shuffle):
         from torch_geometric.loader import DataLoader
 
-        return DataLoader(graphs, batch_size=self.method.batch_size or len(graphs), shuffle=shuffle)
+        return DataLoader(graphs, batch_size=self.method.training.batch_size or len(graphs), shuffle=shuffle)
 
     def train_epoch(self, optimizer) -> float:
         loss_fn = F.mse_loss if self.regression else F.binary_cross_entropy_with_logits

@@ -40,7 +40,7 @@ class Joint:
         return predictions(task, best, seconds=log.seconds)
 
     def _train_epoch(self, task, encoder, model, optimizer, device) -> float:
-        from harness_supervised.neighbor_sampler import neighbor_loader
+        from harness.training.neighbor_sampler import neighbor_loader
 
         multilabel = is_multilabel(task)
         train = task.items["train"]

@@ -15,6 +15,9 @@ from torch_geometric.sampler import BaseSampler, NodeSamplerInput, SamplerOutput
 
 
 class PlainNeighborSampler(BaseSampler):
+    """Samples ``fanout[k]`` in-neighbours per node at hop ``k`` around seed nodes (``-1`` keeps
+    every in-neighbour); a ``node_sampler`` for PyG's ``NodeLoader``."""
+
     def __init__(self, data, fanout: list[int]):
         self.fanout = [int(k) for k in fanout]
         self.num_nodes = data.num_nodes
