@@ -181,7 +181,7 @@ def _protocol_methods(protocol: type) -> list[str]:
 def _member(candidate: Any, name: str):
     """The callable that answers ``candidate.<name>(...)``; for ``__call__``, calling the
     candidate itself (a function, or a class through its constructor)."""
-    if name == "__call__" and (inspect.isfunction(candidate) or inspect.isclass(candidate)):
+    if name == "__call__" and callable(candidate):
         return candidate.__init__ if inspect.isclass(candidate) else candidate
     member = getattr(candidate, name, None)
     return member if callable(member) else None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from harness.atomic import write_text_atomic
+from harness.record import Record
 from harness.stats import SIGNIFICANCE, ScoreSummary, same_mean, welch_p_value
 from harness.submissions import Submission
 
@@ -42,6 +43,12 @@ class Row:
     p_vs_best: float | None = None
     seconds: float | None = None  # mean wall time of one cell (our rows only)
 
+    @property
+    def names(self) -> dict[str, str]:
+        """The component name per axis of this row's configuration (for a submitted row: the
+        axes its entry declares it matches)."""
+        return {axis: value["name"] for axis, value in self.config.items()}
+
 
 def method_name(config: dict[str, Any], labels: dict[str, str | None]) -> str:
     parts = [labels.get("method") or config["method"]["name"], labels.get("backbone") or config["backbone"]["name"]]
@@ -57,16 +64,15 @@ def config_id(config: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
 
 
-def rows_from_records(records: Iterable[dict[str, Any]]) -> dict[str, tuple[str, bool, list[Row]]]:
-    """Per table: (metric, higher_is_better, rows) from complete records. A table is a dataset,
-    or ``<dataset>-<metric>`` when its records use several metrics: scores of different metrics
-    are never ranked together."""
-    groups: dict[tuple[str, str], dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    for record in records:
-        if record.get("status") != "complete":
+def rows_from_records(records: Iterable[Record | dict[str, Any]]) -> dict[str, tuple[str, bool, list[Row]]]:
+    """Per table: (metric, higher_is_better, rows) from complete records (typed, or their JSON
+    form). A table is a dataset, or ``<dataset>-<metric>`` when its records use several metrics:
+    scores of different metrics are never ranked together."""
+    groups: dict[tuple[str, str], dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
+    for record in map(Record.of, records):
+        if not record.complete:
             continue
-        key = {axis: record["config"][axis] for axis in ("dataset", "encoder", "backbone", "method")}
-        groups[(record["cell"]["dataset"]["name"], record["metric"])][json.dumps(key, sort_keys=True)].append(record)
+        groups[(record.dataset_name, record.metric)][json.dumps(record.entry, sort_keys=True)].append(record)
     metrics_per_dataset = Counter(dataset for dataset, _ in groups)
     tables = {}
     for (dataset, metric), entries in groups.items():
@@ -74,19 +80,18 @@ def rows_from_records(records: Iterable[dict[str, Any]]) -> dict[str, tuple[str,
         for key, records_of_entry in entries.items():
             config = json.loads(key)
             first = records_of_entry[0]
-            higher = first["higher_is_better"]
-            labels = {axis: first["cell"][axis].get("label") for axis in ("dataset", "encoder", "backbone", "method")}
-            tests = [r["test"] for r in records_of_entry]
-            hardware = Counter(r.get("hardware") for r in records_of_entry).most_common(1)[0][0]
+            higher = first.higher_is_better
+            tests = [r.test for r in records_of_entry]
+            hardware = Counter(r.hardware for r in records_of_entry).most_common(1)[0][0]
             rows.append(
                 Row(
-                    method=method_name(config, labels),
+                    method=method_name(config, first.labels),
                     test=ScoreSummary.of(tests),
-                    valid=ScoreSummary.of([r["valid"] for r in records_of_entry]),
-                    ext_data=any(r.get("external_data") for r in records_of_entry),
-                    params=int(round(sum(r.get("num_params", 0) for r in records_of_entry) / len(records_of_entry))),
+                    valid=ScoreSummary.of([r.valid for r in records_of_entry]),
+                    ext_data=any(r.external_data for r in records_of_entry),
+                    params=int(round(sum(r.num_params or 0 for r in records_of_entry) / len(records_of_entry))),
                     hardware=hardware,
-                    date=max(r["started"][:10] for r in records_of_entry),
+                    date=max(r.started[:10] for r in records_of_entry),
                     references=f"this harness (config {config_id(config)})",
                     submitted=False,
                     config=config,
@@ -99,8 +104,8 @@ def rows_from_records(records: Iterable[dict[str, Any]]) -> dict[str, tuple[str,
     return tables
 
 
-def _mean_seconds(records: list[dict[str, Any]]) -> float | None:
-    times = [r["wall_time_s"] for r in records if isinstance(r.get("wall_time_s"), (int, float))]
+def _mean_seconds(records: list[Record]) -> float | None:
+    times = [r.wall_time_s for r in records if r.wall_time_s is not None]
     return sum(times) / len(times) if times else None
 
 
