@@ -61,14 +61,14 @@ CellFunction = Callable[["Cell"], dict[str, Any]]
 
 @runtime_checkable
 class DatasetFactory(Protocol):
-    """A dataset component's factory: ``factory(root, **params)`` loads the task.
+    """A dataset component's factory: ``factory(root=..., **params)`` loads the task.
 
     ``root`` is the data root (``--data-root``); ``params`` are the component's resolved
-    parameters. Returns the full :class:`harness.task.Task`, test labels included: the harness
-    hides them from the method.
+    parameters, all passed by keyword. Returns the full :class:`harness.task.Task`, test labels
+    included: the harness hides them from the method.
     """
 
-    def __call__(self, root: str, **params: Any) -> Task: ...
+    def __call__(self, *, root: str, **params: Any) -> Task: ...
 
 
 @runtime_checkable
@@ -196,23 +196,33 @@ def _parameters(function) -> list[inspect.Parameter]:
 
 
 def _mismatch(expected: list[inspect.Parameter], actual: list[inspect.Parameter]) -> str | None:
+    positional_kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    by_name = {p.name: p for p in actual}
+    takes_more_positional = any(p.kind is p.VAR_POSITIONAL for p in actual)
     takes_any_keyword = any(p.kind is p.VAR_KEYWORD for p in actual)
-    required_expected = [p for p in expected if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
-    positional = [p for p in actual if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-    for index, want in enumerate(required_expected):
+    positional = [p for p in actual if p.kind in positional_kinds]
+    # what the caller passes by position: same order, same names
+    for index, want in enumerate(p for p in expected if p.kind in positional_kinds):
         if index >= len(positional):
-            if takes_any_keyword and want.kind is want.KEYWORD_ONLY:
-                continue
+            if takes_more_positional:
+                break
             return f"missing parameter {want.name!r}"
-        got = positional[index]
-        if got.name != want.name:
-            return f"parameter {index + 1} is {got.name!r}, expected {want.name!r}"
-    for extra in positional[len(required_expected):]:
-        if extra.default is extra.empty:
-            return f"extra required parameter {extra.name!r}"
-    for extra in actual:
-        if extra.kind is extra.KEYWORD_ONLY and extra.default is extra.empty:
-            return f"extra required keyword parameter {extra.name!r}"
+        if positional[index].name != want.name:
+            return f"parameter {index + 1} is {positional[index].name!r}, expected {want.name!r}"
+    # what the caller passes by name
+    for want in (p for p in expected if p.kind is p.KEYWORD_ONLY):
+        got = by_name.get(want.name)
+        if got is None and not takes_any_keyword:
+            return f"missing keyword parameter {want.name!r}"
+        if got is not None and got.kind not in (got.POSITIONAL_OR_KEYWORD, got.KEYWORD_ONLY):
+            return f"parameter {want.name!r} must be accepted by keyword"
+    # anything else must have a default, unless the caller also passes **params (the
+    # component's parameters, which fill them)
+    if not any(p.kind is p.VAR_KEYWORD for p in expected):
+        named = {p.name for p in expected}
+        for extra in actual:
+            if extra.name not in named and extra.kind not in (extra.VAR_POSITIONAL, extra.VAR_KEYWORD) and extra.default is extra.empty:
+                return f"extra required parameter {extra.name!r}"
     return None
 
 

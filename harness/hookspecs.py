@@ -31,7 +31,7 @@ def harness_datasets() -> list[Component]:
     Called once when the registry is built (``harness list``, ``harness run``, ...).
 
     :return: a list of :class:`harness.Component` with ``kind="dataset"``. The factory is a
-        :class:`harness.contracts.DatasetFactory`: ``factory(root, **params)`` returns the task
+        :class:`harness.contracts.DatasetFactory`: ``factory(root=..., **params)`` returns the task
         bundle :class:`harness.task.Task`.
     """
 
