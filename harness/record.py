@@ -167,6 +167,20 @@ def _split(data: Any) -> SplitUse | None:
     return None if data is None else SplitUse.from_dict(data, "split")
 
 
+def _versions(data: Any) -> dict[str, str | None]:
+    _require(data, OBJECT, "versions")
+    for package, version in data.items():
+        _require(version, nullable(STRING), f"versions.{package}")
+    return data
+
+
+def _git(data: Any) -> dict[str, Any]:
+    _require(data, OBJECT, "git")
+    for key, check in (("commit", nullable(STRING)), ("dirty", nullable(BOOLEAN))):
+        _require(data.get(key), check, f"git.{key}")
+    return data
+
+
 def _curve(data: Any) -> list[dict[str, Any]]:
     _require(data, ARRAY, "curve")
     for i, point in enumerate(data):
@@ -198,8 +212,8 @@ class Record:
     seed: int = _spec(INTEGER, default=0, required=True)
     #: when the cell started, ISO 8601 in UTC
     started: str = _spec(STRING, default="", required=True)
-    versions: dict[str, str | None] = _spec(OBJECT, factory=dict)
-    git: dict[str, Any] = _spec(OBJECT, factory=dict)
+    versions: dict[str, str | None] = _spec(parse=_versions, factory=dict)
+    git: dict[str, Any] = _spec(parse=_git, factory=dict)
     #: per axis, the plugin distribution that provided the component (absent in old records)
     components: dict[str, Provider] = _spec(parse=_components, factory=dict)
     stages: list[StageUse] = _spec(parse=_stages, factory=list)
