@@ -154,9 +154,12 @@ class ExecutorFactory(Protocol):
 
 
 def problems(candidate: Any, protocol: type) -> list[str]:
-    """Why ``candidate`` (an object or a class) does not satisfy ``protocol``: each method of the
-    protocol must exist and accept exactly the protocol's parameters (names, kinds, order; an
-    implementation may add defaults or keyword-only extras with defaults). Empty when it does."""
+    """Why ``candidate`` (an object, a function or a class) does not satisfy ``protocol``: each
+    method of the protocol must exist and accept the protocol's parameters as the harness passes
+    them (positional ones in the same order and with the same names, keyword ones by name); any
+    further parameter needs a default unless the protocol also passes ``**params``. For a
+    factory protocol a class is checked through its constructor. Empty when it satisfies it
+    (``isinstance`` with the protocol also checks its data attributes)."""
     found = []
     for name in _protocol_methods(protocol):
         member = _member(candidate, name)

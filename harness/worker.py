@@ -122,7 +122,8 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
 
 
 def _execute(cell: Cell, registry, context: RunContext, deadline: float | None) -> dict[str, Any]:
-    """The results of a complete record (fields of :class:`harness.record.Record`)."""
+    """The results of a complete record (fields of :class:`harness.record.Record`). Each
+    component is called as its contract in :mod:`harness.contracts` declares."""
     dataset = registry.get("dataset", cell.dataset.name)
     encoder_component = registry.get("encoder", cell.encoder.name)
     task = dataset.load()(root=context.data_root, **cell.dataset.arguments())
