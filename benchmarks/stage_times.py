@@ -14,22 +14,23 @@ from collections import defaultdict
 
 from tabulate import tabulate
 
+from harness.record import Record
 from harness.store import ResultStore
 
 
 def summarise(records, dataset: str | None = None) -> list[list[str]]:
+    """One row per (method, backbone) of the complete records (typed, or their JSON form)."""
     groups = defaultdict(list)
-    for record in records:
-        if record.get("status") != "complete" or (dataset and record["cell"]["dataset"]["name"] != dataset):
+    for record in map(Record.of, records):
+        if not record.complete or (dataset and record.dataset_name != dataset):
             continue
-        cell = record["cell"]
-        groups[(cell["method"]["name"], cell["backbone"].get("label") or cell["backbone"]["name"])].append(record)
+        groups[(record.cell.method.name, record.cell.backbone.display())].append(record)
     rows = []
     for (method, backbone), group in sorted(groups.items()):
-        walls = [r["wall_time_s"] for r in group]
+        walls = [r.wall_time_s or 0.0 for r in group]
         parts = defaultdict(float)
         for record in group:
-            for part, seconds in (record.get("extra") or {}).get("seconds", {}).items():
+            for part, seconds in record.extra.get("seconds", {}).items():
                 parts[part] += seconds
         total = sum(walls)
         shares = ", ".join(f"{part} {100 * seconds / total:.0f}%" for part, seconds in sorted(parts.items()))
@@ -42,7 +43,7 @@ def main() -> None:
     parser.add_argument("--results-dir", default="results")
     parser.add_argument("--dataset", default=None)
     args = parser.parse_args()
-    rows = summarise(ResultStore(args.results_dir).records(), args.dataset)
+    rows = summarise(ResultStore(args.results_dir).load(), args.dataset)
     print(tabulate(rows, headers=["method", "backbone", "cells", "mean s / cell", "range", "share of wall time"], tablefmt="github"))
 
 

@@ -88,11 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from harness.plugins import PluginError
+    from harness.record import RecordError
     from harness.submissions import SubmissionError
 
     try:
         return COMMANDS[args.command](args)
-    except (InvalidInput, PluginError, SubmissionError) as error:
+    except (InvalidInput, PluginError, RecordError, SubmissionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
 
@@ -220,7 +221,7 @@ def _render_leaderboards(results_dir, out_dir, submissions_dir, datasets=None) -
     from harness.submissions import SubmissionError
 
     try:
-        tables = build_tables(ResultStore(results_dir).records(), submissions_dir, datasets)
+        tables = build_tables(ResultStore(results_dir).load(), submissions_dir, datasets)
     except SubmissionError as error:
         raise InvalidInput(str(error)) from None
     return [render(dataset, metric, higher, rows, out_dir)[0] for dataset, (metric, higher, rows) in tables.items()]
@@ -243,7 +244,7 @@ def cmd_compare(args) -> int:
 
     if not Path(args.results_dir).is_dir():
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
-    tables = build_tables(ResultStore(args.results_dir).records(), _all_submissions(args), [args.dataset])
+    tables = build_tables(ResultStore(args.results_dir).load(), _all_submissions(args), [args.dataset])
     if args.dataset not in tables:
         raise InvalidInput(f"no records or submissions for dataset {args.dataset!r} in {args.results_dir!r}")
     metric, higher, rows = tables[args.dataset]
@@ -339,7 +340,7 @@ def cmd_plot(args) -> int:
 
     if not Path(args.results_dir).is_dir():
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
-    records = list(ResultStore(args.results_dir).records())
+    records = list(ResultStore(args.results_dir).load())
     tables = build_tables(records, _all_submissions(args), args.dataset)
     for path in plot_all(records, tables, args.out or str(Path(_tables_dir(args.results_dir, None)) / "plots"), args.dataset):
         print(f"plot: {path}")

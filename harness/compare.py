@@ -28,4 +28,5 @@ def comparison_table(rows: list[Row], higher_is_better: bool) -> tuple[list[str]
 
 
 def _same(row: Row, submitted: Row) -> bool:
-    return all(row.config.get(axis, {}).get("name") == value["name"] for axis, value in submitted.config.items())
+    ours = row.names
+    return all(ours.get(axis) == name for axis, name in submitted.names.items())

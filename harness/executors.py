@@ -1,8 +1,8 @@
 """The built-in execution back-ends, registered through the executor hook like any plugin's.
 
-An executor receives a picklable per-cell callable and the cells, and yields ``(cell, record)``
-as cells finish; ``started(cell)`` is called as each cell is handed over. Ray or Slurm back-ends
-plug in the same way.
+Each implements :class:`harness.contracts.Executor`: ``map(function, cells, started)`` calls
+``started(cell)`` as each cell is handed over and yields ``(cell, record)`` as cells finish. Ray
+or Slurm back-ends plug in the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from harness import Component, Param, hookimpl
 class LocalExecutor:
     """Runs the cells one after another in this process."""
 
-    def map(self, function, cells, started=lambda cell: None):
+    def map(self, function, cells, started):
         for cell in cells:
             started(cell)
             yield cell, function(cell)
@@ -29,7 +29,7 @@ class PoolExecutor:
     def __init__(self, workers: int = 0):
         self.workers = workers or max(1, (os.cpu_count() or 2) // 2)
 
-    def map(self, function, cells, started=lambda cell: None):
+    def map(self, function, cells, started):
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"))
         try:
             pending = {}

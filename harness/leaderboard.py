@@ -21,6 +21,7 @@ from typing import Any, Iterable
 from harness.atomic import write_text_atomic
 from harness.cell import AXES, FIXED, FOLDS, PER_SEED
 from harness.identity import DEFAULT_ENCODER
+from harness.record import Record
 from harness.stats import SIGNIFICANCE, ScoreSummary, same_mean, welch_p_value
 from harness.submissions import Submission
 
@@ -47,6 +48,12 @@ class Row:
     seconds: float | None = None  # mean wall time of one cell (our rows only)
     protocol: str = ""  # how the runs were made (our rows only): splits x seeds
 
+    @property
+    def names(self) -> dict[str, str]:
+        """The component name per axis of this row's configuration (for a submitted row: the
+        axes its entry declares it matches)."""
+        return {axis: value["name"] for axis, value in self.config.items()}
+
 
 def method_name(config: dict[str, Any], labels: dict[str, str | None]) -> str:
     parts = [labels.get("method") or config["method"]["name"], labels.get("backbone") or config["backbone"]["name"]]
@@ -62,15 +69,15 @@ def config_id(config: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:8]
 
 
-def rows_from_records(records: Iterable[dict[str, Any]]) -> dict[str, tuple[str, bool, list[Row]]]:
-    """Per table: (metric, higher_is_better, rows) from complete records. A table is a dataset,
-    or ``<dataset>-<metric>`` when its records use several metrics: scores of different metrics
-    are never ranked together."""
-    groups: dict[tuple[str, str], dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
-    for record in records:
-        if record.get("status") != "complete":
+def rows_from_records(records: Iterable[Record | dict[str, Any]]) -> dict[str, tuple[str, bool, list[Row]]]:
+    """Per table: (metric, higher_is_better, rows) from complete records (typed, or their JSON
+    form). A table is a dataset, or ``<dataset>-<metric>`` when its records use several metrics:
+    scores of different metrics are never ranked together."""
+    groups: dict[tuple[str, str], dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
+    for record in map(Record.of, records):
+        if not record.complete:
             continue
-        groups[(record["cell"]["dataset"]["name"], record["metric"])][_entry_key(record)].append(record)
+        groups[(record.dataset_name, record.metric)][_entry_key(record)].append(record)
     metrics_per_dataset = Counter(dataset for dataset, _ in groups)
     tables = {}
     for (dataset, metric), entries in groups.items():
@@ -78,19 +85,18 @@ def rows_from_records(records: Iterable[dict[str, Any]]) -> dict[str, tuple[str,
         for key, records_of_entry in entries.items():
             config = json.loads(key)
             first = records_of_entry[0]
-            higher = first["higher_is_better"]
-            labels = {axis: first["cell"][axis].get("label") for axis in ("dataset", "encoder", "backbone", "method")}
-            tests = [r["test"] for r in records_of_entry]
-            hardware = Counter(r.get("hardware") for r in records_of_entry).most_common(1)[0][0]
+            higher = first.higher_is_better
+            tests = [r.test for r in records_of_entry]
+            hardware = Counter(r.hardware for r in records_of_entry).most_common(1)[0][0]
             rows.append(
                 Row(
-                    method=method_name(config, labels),
+                    method=method_name(config, first.labels),
                     test=ScoreSummary.of(tests),
-                    valid=ScoreSummary.of([r["valid"] for r in records_of_entry]),
-                    ext_data=any(r.get("external_data") for r in records_of_entry),
-                    params=int(round(sum(r.get("num_params", 0) for r in records_of_entry) / len(records_of_entry))),
+                    valid=ScoreSummary.of([r.valid for r in records_of_entry]),
+                    ext_data=any(r.external_data for r in records_of_entry),
+                    params=int(round(sum(r.num_params or 0 for r in records_of_entry) / len(records_of_entry))),
                     hardware=hardware,
-                    date=max(r["started"][:10] for r in records_of_entry),
+                    date=max(r.started[:10] for r in records_of_entry),
                     references=f"this harness (config {config_id(config)})",
                     submitted=False,
                     config=config,
@@ -104,11 +110,11 @@ def rows_from_records(records: Iterable[dict[str, Any]]) -> dict[str, tuple[str,
     return tables
 
 
-def _entry_key(record: dict[str, Any]) -> str:
+def _entry_key(record: Record) -> str:
     """A row's key: the configuration without the seed and without the split index (a row
     gathers its folds or per-seed splits), but with the split protocol and fold count."""
-    key = {axis: record["config"][axis] for axis in AXES}
-    split = record["config"].get("split")
+    key = {axis: record.config[axis] for axis in AXES}
+    split = record.config.get("split")
     if split:
         key["split"] = {"protocol": split["protocol"], "count": split["count"]}
     return json.dumps(key, sort_keys=True)
@@ -118,12 +124,12 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def protocol(records: list[dict[str, Any]]) -> str:
+def protocol(records: list[Record]) -> str:
     """How the runs of one row were made: its splits times its seeds."""
-    split = records[0]["config"].get("split") or {"protocol": FIXED}
-    seeds = len({r["seed"] for r in records})
+    split = records[0].config.get("split") or {"protocol": FIXED}
+    seeds = len({r.seed for r in records})
     if split["protocol"] == FOLDS:
-        folds = len({r["config"]["split"]["index"] for r in records})
+        folds = len({r.config["split"]["index"] for r in records})
         present = str(folds) if folds == split["count"] else f"{folds} of {split['count']}"
         return f"{present} folds x {_plural(seeds, 'seed')}"
     if split["protocol"] == PER_SEED:
@@ -131,8 +137,8 @@ def protocol(records: list[dict[str, Any]]) -> str:
     return f"1 split x {_plural(seeds, 'seed')}"
 
 
-def _mean_seconds(records: list[dict[str, Any]]) -> float | None:
-    times = [r["wall_time_s"] for r in records if isinstance(r.get("wall_time_s"), (int, float))]
+def _mean_seconds(records: list[Record]) -> float | None:
+    times = [r.wall_time_s for r in records if r.wall_time_s is not None]
     return sum(times) / len(times) if times else None
 
 

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
+from typing import Any, Iterable
+
+from harness.record import Record
 
 
 def _pyplot():
@@ -19,11 +22,13 @@ def _pyplot():
     return plt
 
 
-def plot_curves(dataset: str, records: list[dict], out_dir: Path) -> Path | None:
+def plot_curves(dataset: str, records: Iterable[Record | dict[str, Any]], out_dir: Path) -> Path | None:
+    """The validation curve of each configuration (mean over its seeds), one figure."""
+    records = [Record.of(record) for record in records]
     # one series per configuration without the seed (as a leaderboard row), not per display name
     series: dict[tuple[str, str], list[list[float]]] = defaultdict(list)
     for record in records:
-        values = [point["valid"] for point in record.get("curve", []) if "valid" in point]
+        values = [point["valid"] for point in record.curve if "valid" in point]
         if values:
             series[_series_key(record)].append(values)
     if not series:
@@ -37,7 +42,7 @@ def plot_curves(dataset: str, records: list[dict], out_dir: Path) -> Path | None
         label = f"{name} [config {config}]" if name in shared else name
         axes.plot(range(1, length + 1), mean, label=f"{label} (n={len(runs)})")
     axes.set_xlabel("epoch")
-    axes.set_ylabel(f"validation {records[0]['metric']}")
+    axes.set_ylabel(f"validation {records[0].metric}")
     axes.set_title(f"{dataset}: learning curves")
     axes.legend(fontsize="small")
     path = out_dir / f"{dataset}-curves.png"
@@ -75,19 +80,17 @@ def plot_leaderboard(dataset: str, metric: str, higher_is_better: bool, rows, ou
     return path
 
 
-def _series_key(record) -> tuple[str, str]:
+def _series_key(record: Record) -> tuple[str, str]:
     from harness.leaderboard import config_id, method_name
 
-    labels = {axis: record["cell"][axis].get("label") for axis in ("dataset", "encoder", "backbone", "method")}
-    entry = {axis: record["config"][axis] for axis in ("dataset", "encoder", "backbone", "method")}
-    return method_name(record["config"], labels), config_id(entry)
+    return method_name(record.entry, record.labels), config_id(record.entry)
 
 
-def plot_traces(dataset: str, records: list[dict], out_dir: Path) -> list[Path]:
+def plot_traces(dataset: str, records: Iterable[Record | dict[str, Any]], out_dir: Path) -> list[Path]:
     """One figure per (trace, configuration): each component of the traced vector over steps."""
     runs: dict[tuple[str, str, str], list[list[list[float]]]] = defaultdict(list)
-    for record in records:
-        for trace, steps in (record.get("extra") or {}).get("traces", {}).items():
+    for record in map(Record.of, records):
+        for trace, steps in record.traces.items():
             if steps:
                 runs[(trace, *_series_key(record))].append(steps)
     written = []
@@ -111,13 +114,14 @@ def plot_traces(dataset: str, records: list[dict], out_dir: Path) -> list[Path]:
     return written
 
 
-def plot_all(records: list[dict], tables: dict, out_dir: str | Path, datasets=None) -> list[Path]:
+def plot_all(records: Iterable[Record | dict[str, Any]], tables: dict, out_dir: str | Path, datasets=None) -> list[Path]:
+    """Every figure for the records (typed, or their JSON form) and the leaderboard tables."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    by_dataset: dict[str, list[dict]] = defaultdict(list)
-    for record in records:
-        if record.get("status") == "complete":
-            by_dataset[record["cell"]["dataset"]["name"]].append(record)
+    by_dataset: dict[str, list[Record]] = defaultdict(list)
+    for record in map(Record.of, records):
+        if record.complete:
+            by_dataset[record.dataset_name].append(record)
     written = []
     for dataset, (metric, higher, rows) in tables.items():
         if datasets and dataset not in datasets:

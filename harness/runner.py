@@ -119,7 +119,8 @@ def run_grid(
     plugins.grid_started(grid, todo)
     job = CellJob(settings)
     try:
-        for cell, record in executor.map(job, todo, started=plugins.run_started):
+        # Exactly as harness.contracts.Executor declares it: three positional arguments.
+        for cell, record in executor.map(job, todo, plugins.run_started):
             store.write(record, replace_failed=retry_failed)
             locks.pop(cell.id).release()
             plugins.run_finished(cell, record)

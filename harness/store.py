@@ -2,7 +2,10 @@
 
 Records are written atomically and never overwritten silently: a complete record is final; a
 failed one is replaced only on request (``--retry-failed``), and the old one is kept under
-``attempts/``. A file that cannot be parsed is moved to ``corrupt/``, never deleted.
+``attempts/``. A file that cannot be parsed is moved to ``corrupt/``, never deleted. Every
+record is checked against the record schema (:class:`harness.record.Record`,
+``docs/record.schema.json``) before it is written: a malformed one is refused, nothing written.
+Reading returns the stored JSON form; :meth:`ResultStore.load` reads it typed.
 """
 
 from __future__ import annotations
@@ -17,14 +20,18 @@ from filelock import FileLock, Timeout
 
 from harness.atomic import TEMP_PREFIX, sweep_stale_temporaries, write_json_atomic
 from harness.cell import Cell
+from harness.record import COMPLETE, FAILED, TIMEOUT, Record, RecordError
 
-COMPLETE = "complete"
-FAILED_STATUSES = ("failed", "timeout")
+FAILED_STATUSES = (FAILED, TIMEOUT)
 RESERVED = {"attempts", "corrupt", "runs", "locks"}
 
 
 class RecordExists(Exception):
     pass
+
+
+class InvalidRecord(RecordError):
+    """A record to be written does not follow the record schema; nothing was written."""
 
 
 class ResultStore:
@@ -48,15 +55,22 @@ class ResultStore:
             self._move(path, "corrupt")
             return None
 
-    def write(self, record: dict[str, Any], replace_failed: bool = False) -> Path:
-        cell = Cell.from_dict(record["cell"])
+    def write(self, record: Record | dict[str, Any], replace_failed: bool = False) -> Path:
+        """Write one record (a :class:`Record` or its JSON form) after checking its shape."""
+        data = record.to_dict() if isinstance(record, Record) else record
+        try:
+            cell = Record.from_dict(data).cell
+        except RecordError as error:
+            described = data.get("cell_id", "?") if isinstance(data, dict) else "?"
+            raise InvalidRecord(f"refusing to write the record of cell {described}: {error}") from None
         path = self.path(cell)
         existing = self._load(path)
         if existing is not None:
-            if existing.get("status") == COMPLETE or not replace_failed:
-                raise RecordExists(f"{path} already holds a {existing.get('status')} record")
+            status = existing.get("status") if isinstance(existing, dict) else None
+            if status == COMPLETE or not replace_failed:
+                raise RecordExists(f"{path} already holds a {status} record")
             self._move(path, "attempts")
-        write_json_atomic(path, record)
+        write_json_atomic(path, data)
         return path
 
     def _move(self, path: Path, folder: str) -> None:
@@ -70,13 +84,30 @@ class ResultStore:
         os.replace(path, target / name)
 
     def records(self) -> Iterator[dict[str, Any]]:
-        """Every current record (not archived attempts), in a stable order."""
-        for path in sorted(self.root.glob("*/*.json")):
-            if path.parent.name in RESERVED or path.name.startswith(TEMP_PREFIX):
-                continue
+        """Every current record (not archived attempts) in its stored JSON form, in a stable
+        order."""
+        for path in self._record_paths():
             record = self._load(path)
             if record is not None:
                 yield record
+
+    def load(self) -> Iterator[Record]:
+        """Every current record, read typed; a file that is not a record names itself."""
+        for path in self._record_paths():
+            data = self._load(path)
+            if data is None:
+                continue
+            try:
+                yield Record.from_dict(data)
+            except RecordError as error:
+                raise RecordError(f"{path}: {error}") from None
+
+    def _record_paths(self) -> list[Path]:
+        return [
+            path
+            for path in sorted(self.root.glob("*/*.json"))
+            if path.parent.name not in RESERVED and not path.name.startswith(TEMP_PREFIX)
+        ]
 
     def lock(self, cell: Cell) -> FileLock | None:
         """A held lock on the cell, or None when another process is running it."""

@@ -1,5 +1,6 @@
 """Running one cell: build its components, hand the method the task without test labels,
-score the predictions it returns, and produce the record.
+score the predictions it returns, and produce the record (a :class:`harness.record.Record`,
+returned in its JSON form).
 
 :class:`CellJob` is the picklable callable an executor runs per cell. With ``isolate`` it runs
 the cell in a child process of its own, so that a crash, an out-of-memory kill or a hang ends
@@ -13,12 +14,12 @@ import random
 import signal
 import time
 import traceback
-from datetime import datetime, timezone
 from typing import Any
 
 from harness import provenance
-from harness.cell import Cell
+from harness.cell import AXES, Cell
 from harness.context import CellTimeout, RunContext
+from harness.record import COMPLETE, FAILED, TIMEOUT, Provider, Record, StageUse
 from harness.settings import RunSettings
 
 _process_state: dict[str, Any] = {}
@@ -62,7 +63,8 @@ def _device(requested: str) -> str:
 
 
 class BackboneFactory:
-    """What a method receives for the backbone: ``factory(in_dim, out_dim)`` builds a module."""
+    """What a method receives for the backbone (:class:`harness.contracts.BackboneFactory`):
+    ``factory(in_dim, out_dim)`` builds a module."""
 
     def __init__(self, component, params: dict[str, Any], task_type: str):
         self.name = component.name
@@ -75,27 +77,26 @@ class BackboneFactory:
         return self._build(in_dim, out_dim, self.task_type, **{**self.params, **overrides})
 
 
-def base_record(cell: Cell) -> dict[str, Any]:
-    return {
-        "cell_id": cell.id,
-        "cell": cell.to_dict(),
-        "config": cell.config(),
-        "seed": cell.seed,
-        "split": cell.split.to_record(),
-        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "versions": provenance.versions(),
-        "git": provenance.git_state(),
-    }
+def providers(cell: Cell, plugins, registry) -> dict[str, Provider]:
+    """Per axis, the distribution and version of the plugin that declared the cell's component."""
+    found = {}
+    for axis in AXES:
+        owner = registry.owners.get((axis, getattr(cell, axis).name))
+        info = plugins.info(owner) if owner is not None else None
+        if info is not None:
+            found[axis] = Provider(info.distribution, info.version)
+    return found
 
 
 def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
-    """Run one cell in this process and return its record (never raises for a failing cell)."""
+    """Run one cell in this process and return its record's JSON form (never raises for a
+    failing cell)."""
     from harness.cache import ArtifactCache
     from harness.cache import use as use_cache
     from harness.memory import PeakMemory
 
-    record = base_record(cell)
     plugins, registry = _plugins(settings)
+    record = Record.begin(cell, providers(cell, plugins, registry))
     start = time.monotonic()
     deadline = start + settings.timeout if settings.timeout else None
     context = None
@@ -103,27 +104,27 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
         _use_threads(settings.threads)
         _seed_everything(cell.seed)
         device = _device(settings.device)
-        record["hardware"] = provenance.hardware(device)
+        record.hardware = provenance.hardware(device)
         cache = ArtifactCache(settings.cache_dir)
         use_cache(cache)
         context = RunContext(cell, registry, plugins, cache, settings.data_root, device, deadline)
         with PeakMemory(cuda=device.startswith("cuda")) as peak:
-            record.update(_execute(cell, registry, context, deadline))
-        record["peak_memory_bytes"] = peak.rss_bytes
-        record["peak_cuda_memory_bytes"] = peak.cuda_bytes
-        record["status"] = "complete"
+            record.update(**_execute(cell, registry, context, deadline))
+        record.update(peak_memory_bytes=peak.rss_bytes, peak_cuda_memory_bytes=peak.cuda_bytes, status=COMPLETE)
     except CellTimeout as error:
-        record.update(status="timeout", error=str(error), traceback=traceback.format_exc())
+        record.update(status=TIMEOUT, error=str(error), traceback=traceback.format_exc())
     except Exception as error:
-        record.update(status="failed", error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc())
-    record["wall_time_s"] = time.monotonic() - start
+        record.update(status=FAILED, error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc())
+    record.wall_time_s = time.monotonic() - start
     if context is not None:
-        record["curve"] = context.curve
-        record["stages"] = context.stages
-    return record
+        record.curve = context.curve
+        record.stages = [StageUse.from_dict(stage, "stages") for stage in context.stages]
+    return record.to_dict()
 
 
 def _execute(cell: Cell, registry, context: RunContext, deadline: float | None) -> dict[str, Any]:
+    """The results of a complete record (fields of :class:`harness.record.Record`). Each
+    component is called as its contract in :mod:`harness.contracts` declares."""
     dataset = registry.get("dataset", cell.dataset.name)
     encoder_component = registry.get("encoder", cell.encoder.name)
     task = dataset.load()(root=context.data_root, **dataset_arguments(cell))
@@ -247,13 +248,14 @@ class CellJob:
             process.join()
         if record is not None:
             return record
-        record = base_record(cell)
-        record["wall_time_s"] = time.monotonic() - start
+        plugins, registry = _plugins(self.settings)
+        record = Record.begin(cell, providers(cell, plugins, registry))
+        record.wall_time_s = time.monotonic() - start
         if process.exitcode is None or (limit and time.monotonic() - start >= limit):
-            record.update(status="timeout", error=f"the cell's process was killed after {limit:g} s")
+            record.update(status=TIMEOUT, error=f"the cell's process was killed after {limit:g} s")
         else:
-            record.update(status="failed", error=_describe_exit(process.exitcode))
-        return record
+            record.update(status=FAILED, error=_describe_exit(process.exitcode))
+        return record.to_dict()
 
 
 def _describe_exit(code: int | None) -> str:

@@ -53,3 +53,40 @@ def shared_gnn_benchmark() -> Path:
 def shared_tudataset() -> Path:
     """The shared data root, when it holds the TU raw files."""
     return _shared_folder("tudataset", "MUTAG/raw/MUTAG_A.txt")
+
+
+RECORD_SCHEMA = REPO / "docs" / "record.schema.json"
+
+
+@pytest.fixture(scope="session")
+def record_schema_validator():
+    """A JSON Schema validator of ``docs/record.schema.json``."""
+    import json
+
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads(RECORD_SCHEMA.read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def every_written_record_follows_the_schema(record_schema_validator):
+    """Every record the suite writes through a results store in this process is checked against
+    the JSON Schema as well as by the store itself: a record the store accepts but the schema
+    refuses fails the test that wrote it."""
+    from harness.record import Record
+    from harness.store import ResultStore
+
+    write = ResultStore.write
+
+    def checked_write(self, record, replace_failed=False):
+        path = write(self, record, replace_failed=replace_failed)
+        data = record.to_dict() if isinstance(record, Record) else record
+        problems = [f"{'/'.join(map(str, e.absolute_path)) or '(record)'}: {e.message}" for e in record_schema_validator.iter_errors(data)]
+        assert not problems, f"the store wrote {path}, which {RECORD_SCHEMA.name} refuses: {problems}"
+        return path
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ResultStore, "write", checked_write)
+        yield

@@ -30,8 +30,14 @@ def make_cell(dataset: str = "cora", seed: int = 0, hidden: int = 64) -> Cell:
     )
 
 
-def make_record(cell: Cell, status: str = "complete", **extra) -> dict:
-    record = {"cell": cell.to_dict(), "status": status, "metrics": {"test": 0.8}}
+def make_record(cell: Cell, status: str = "complete", test: float = 0.8, **extra) -> dict:
+    """A record that follows the schema: scores when complete, an error otherwise."""
+    record = {"cell": cell.to_dict(), "status": status, "cell_id": cell.id, "config": cell.config(), "seed": cell.seed,
+              "started": "2024-05-01T10:00:00+00:00"}
+    if status == "complete":
+        record.update(dataset=cell.dataset.name, task_type="node-classification", metric="acc", higher_is_better=True, valid=test, test=test)
+    else:
+        record["error"] = "RuntimeError: on purpose"
     record.update(extra)
     return record
 
@@ -75,9 +81,9 @@ def test_distinct_cells_get_distinct_records(tmp_path):
     cells = [make_cell(seed=0), make_cell(seed=1), make_cell(hidden=128)]
     assert len({c.id for c in cells}) == 3
     for i, cell in enumerate(cells):
-        store.write(make_record(cell, metrics={"test": i}))
+        store.write(make_record(cell, test=i))
     for i, cell in enumerate(cells):
-        assert store.read(cell)["metrics"] == {"test": i}
+        assert store.read(cell)["test"] == i
 
 
 def test_read_of_a_missing_record_is_none(tmp_path):
@@ -190,7 +196,7 @@ def test_complete_record_is_never_overwritten(tmp_path, new_status, replace_fail
     before = path.read_bytes()
 
     with pytest.raises(RecordExists):
-        store.write(make_record(cell, status=new_status, metrics={"test": 0.99}), replace_failed=replace_failed)
+        store.write(make_record(cell, status=new_status, test=0.99), replace_failed=replace_failed)
 
     assert path.read_bytes() == before
     assert not (path.parent / "attempts").exists()
@@ -209,7 +215,7 @@ def test_failed_record_is_replaced_only_on_request(tmp_path, old_status):
     assert store.read(cell) == failed
     assert not (path.parent / "attempts").exists()
 
-    done = make_record(cell, metrics={"test": 0.9})
+    done = make_record(cell, test=0.9)
     assert store.write(done, replace_failed=True) == path
     assert store.read(cell) == done
 
@@ -304,7 +310,7 @@ def test_records_moves_corrupt_files_aside_and_skips_them(tmp_path):
 def test_records_lists_only_current_records(tmp_path):
     store = ResultStore(tmp_path)
     cells = [make_cell("cora", 0), make_cell("cora", 1), make_cell("citeseer", 0)]
-    current = [make_record(c, metrics={"test": i}) for i, c in enumerate(cells)]
+    current = [make_record(c, test=i) for i, c in enumerate(cells)]
 
     # A failed record replaced by a complete one: the failed one goes to attempts/.
     store.write(make_record(cells[0], status="failed", error="x"))
@@ -330,7 +336,7 @@ def test_records_lists_only_current_records(tmp_path):
     (cora / f"{TEMP_PREFIX}{os.getpid()}-def").write_text(json.dumps(other))
     try:
         found = list(store.records())
-        assert sorted(found, key=lambda r: r["metrics"]["test"]) == current
+        assert sorted(found, key=lambda r: r["test"]) == current
         assert len(found) == 3
         # A stable order: two listings agree.
         assert list(store.records()) == found
