@@ -32,6 +32,7 @@ from typing import Any
 
 import yaml
 
+from harness import features
 from harness.cell import AXES, Cell, ComponentRef
 from harness.registry import Registry
 
@@ -388,4 +389,24 @@ def incompatibility(registry: Registry, refs: dict[str, ComponentRef]) -> str | 
                 f"{axis} {component.name!r} needs {', '.join(sorted(missing))}, which neither dataset"
                 f" {dataset.name!r} nor the chosen encoder and backbone provide"
             )
+    return _categorical_problem(dataset, refs["dataset"].params, encoder, backbone)
+
+
+def _categorical_problem(dataset, params, encoder, backbone) -> str | None:
+    """Integer-coded features reaching a backbone that would read the codes as numbers: node
+    features the encoder keeps, or edge features of a backbone that reads edge features."""
+    categorical = features.after_encoder(features.declared(dataset, params), encoder)
+    if not categorical or features.CAPABILITY in backbone.capabilities:
+        return None
+    if categorical.node:
+        return (
+            f"backbone {backbone.name!r} does not embed categorical features (no {features.CAPABILITY!r} capability);"
+            f" dataset {dataset.name!r} has {len(categorical.node)} integer-coded node feature columns, which encoder"
+            f" {encoder.name!r} keeps"
+        )
+    if "edge-features" in backbone.capabilities:
+        return (
+            f"backbone {backbone.name!r} reads edge features but does not embed categorical ones (no"
+            f" {features.CAPABILITY!r} capability); dataset {dataset.name!r} has {len(categorical.edge)} integer-coded edge feature columns"
+        )
     return None

@@ -13,5 +13,7 @@ def harness_encoders():
             factory="harness_identity.encoder:IdentityEncoder",
             doc="The dataset's own node features, unchanged.",
             version="1",
+            # its output is the dataset's own features: integer codes stay codes
+            capabilities={"keeps-features"},
         )
     ]
