@@ -12,7 +12,9 @@ the alternative featurisation; MOSES (Polykovskiy et al. 2020) for the corpus.
   averaged over tasks, NaN labels masked, one-class tasks skipped), esol, freesolv,
   lipophilicity (graph regression, RMSE), read from chemprop's CSVs under
   ``<data root>/moleculenet_chemprop/``; node and edge features are integers (``x`` long),
-  ``featurization`` 'hu' (default) or 'ogb'; ``split`` 'scaffold' (default), 'random' or
+  ``featurization`` 'hu' (default) or 'ogb', declared categorical with that featurisation's
+  vocabulary sizes (:mod:`.vocabularies`; ``task.categorical`` and the declaration's
+  ``metadata['categorical_features']``), so that every backbone embeds them; ``split`` 'scaffold' (default), 'random' or
   'random-scaffold', 80/10/10. Featurised molecules are cached in the artifact cache.
 - ``zinc``: MOSES train (ZINC Clean Leads), unlabelled; see :mod:`.corpus` (also
   :func:`harness_moleculenet.corpus.load_corpus`).
@@ -35,7 +37,11 @@ What differs from the references:
 from dataclasses import replace
 
 from harness import Component, Param, TaskType, hookimpl
+from harness.features import CAPABILITY as CATEGORICAL
+from harness.features import metadata_entry
 from harness.metadata import dataset_components, download_param, read_table
+
+from harness_moleculenet.vocabularies import BY_FEATURIZATION
 
 _VERSION = "1"
 FEATURIZATION = Param(
@@ -66,14 +72,19 @@ def _params(row):
     return _CORPUS_PARAMS if row.get("unlabelled") == "true" else _MOLECULENET_PARAMS
 
 
+#: every molecule set's atoms and bonds are integer codes, in the featurisation's vocabularies
+_CATEGORICAL = metadata_entry(*((features, {"featurization": name}) for name, features in BY_FEATURIZATION.items()))
+
+
 def _datasets():
     rows = read_table(__name__)
     components = []
     for row, component in zip(rows, dataset_components(rows, params=_params, version=_VERSION, arguments=_arguments)):
+        metadata = {**component.metadata, **_CATEGORICAL}
         if row.get("unlabelled") == "true":
-            component = replace(component, metadata={**component.metadata, "unlabelled": True}, preflight="harness_moleculenet.files:check_corpus")
+            component = replace(component, metadata={**metadata, "unlabelled": True}, preflight="harness_moleculenet.files:check_corpus")
         else:
-            component = replace(component, preflight="harness_moleculenet.files:check")
+            component = replace(component, metadata=metadata, preflight="harness_moleculenet.files:check")
         components.append(component)
     return components
 
@@ -100,6 +111,6 @@ def harness_backbones():
             ),
             task_types=TaskType.GRAPH_LEVEL,
             needs=frozenset({"molecule-features"}),
-            capabilities=frozenset({"edge-features"}),
+            capabilities=frozenset({"edge-features", CATEGORICAL}),
         )
     ]
