@@ -1,10 +1,15 @@
 """Seeded synthetic tasks: the embedded defaults that run with no download.
 
 One task per family, each generated in code from its own ``seed`` parameter (the data seed,
-fixed across a grid's training seeds). The generative processes are in :mod:`.generators`.
+fixed across a grid's training seeds), plus ``synthetic-categorical``, a graph task whose node and
+edge features are integer codes declared categorical (:mod:`.codes`). The generative processes
+are in :mod:`.generators`.
 """
 
 from harness import Component, Param, TaskType, hookimpl
+from harness.features import metadata_entry
+
+from harness_synthetic.codes import TYPED_CODES
 
 _VERSION = "1"
 _SEED = Param("seed", "int", 0, "seed of the generative process (the data, not the training run)", minimum=0)
@@ -14,7 +19,7 @@ _NOISE = Param("feature_noise", "float", 1.0, "standard deviation of the Gaussia
 _GRAPHS = Param("num_graphs", "int", 400, "number of graphs", minimum=20)
 
 
-def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, provides=()):
+def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, provides=(), metadata=None):
     return Component(
         kind="dataset",
         name=name,
@@ -23,7 +28,7 @@ def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, pr
         params=params,
         version=version,
         task_types={task_type},
-        metadata={"metric": metric, "source": "generated in code (harness_synthetic.generators)"},
+        metadata={"metric": metric, "source": "generated in code (harness_synthetic.generators)", **(metadata or {})},
         provides=frozenset(provides),
     )
 
@@ -74,6 +79,23 @@ def harness_datasets():
             TaskType.GRAPH_REGRESSION,
             "rmse",
             (_SEED, _GRAPHS),
+        ),
+        _dataset(
+            "synthetic-categorical",
+            "typed_graph_classification",
+            "Random graphs with integer-coded node types and bond types (declared categorical): predict whether a type-2 bond joins two type-0 nodes.",
+            TaskType.GRAPH_CLASSIFICATION,
+            "rocauc",
+            (_SEED, _GRAPHS),
+            metadata=metadata_entry((TYPED_CODES, {})),
+        ),
+        _dataset(
+            "synthetic-edge-multilabel",
+            "edge_multilabel",
+            "Contextual block graph whose edges are the items: each pair is labelled with the communities of its two nodes (one binary label per community).",
+            TaskType.EDGE_MULTILABEL,
+            "rocauc",
+            (_SEED, _NODES, Param("num_labels", "int", 4, "number of communities, one binary label each", minimum=2), _FEATURES, _NOISE),
         ),
         _dataset(
             "synthetic-link",

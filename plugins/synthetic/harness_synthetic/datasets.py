@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import torch
+from torch_geometric.data import Data
 from torch_geometric.transforms import RandomLinkSplit
 
 from harness.task import Task
 from harness_synthetic import generators
+from harness_synthetic.codes import TYPED_CODES
 
 
 def _node_split(labels: torch.Tensor, per_class: int, seed: int) -> dict[str, torch.Tensor]:
@@ -48,11 +50,11 @@ def node_multilabel(root, seed, num_nodes, num_labels, num_features, feature_noi
     return _node_task("synthetic-multilabel", "node-multilabel", "rocauc", num_labels, data, _random_split(num_nodes, seed))
 
 
-def _graph_task(name, task_type, metric, graphs, seed) -> Task:
+def _graph_task(name, task_type, metric, graphs, seed, categorical=None) -> Task:
     items = _random_split(len(graphs), seed, train=0.8, valid=0.1)
     y = torch.cat([g.y for g in graphs])
     labels = {split: y[index] for split, index in items.items()}
-    return Task(name=name, task_type=task_type, metric=metric, num_outputs=y.size(1), graphs=graphs, items=items, labels=labels)
+    return Task(name=name, task_type=task_type, metric=metric, num_outputs=y.size(1), graphs=graphs, items=items, labels=labels, categorical=categorical)
 
 
 def graph_classification(root, seed, num_graphs, clique_size) -> Task:
@@ -63,6 +65,24 @@ def graph_classification(root, seed, num_graphs, clique_size) -> Task:
 def graph_regression(root, seed, num_graphs) -> Task:
     graphs = generators.triangle_density(num_graphs, seed)
     return _graph_task("synthetic-graph-regression", "graph-regression", "rmse", graphs, seed)
+
+
+def typed_graph_classification(root, seed, num_graphs) -> Task:
+    graphs = generators.typed_graphs(num_graphs, seed)
+    return _graph_task("synthetic-categorical", "graph-classification", "rocauc", graphs, seed, categorical=TYPED_CODES)
+
+
+def edge_multilabel(root, seed, num_nodes, num_labels, num_features, feature_noise) -> Task:
+    data = generators.contextual_sbm(num_nodes, num_labels, num_features, feature_noise, seed)
+    pairs = data.edge_index[:, data.edge_index[0] < data.edge_index[1]]
+    communities = torch.nn.functional.one_hot(data.y, num_labels)
+    pair_labels = (communities[pairs[0]] | communities[pairs[1]]).float()
+    split = _random_split(pairs.size(1), seed, train=0.7, valid=0.1)
+    items = {name: pairs[:, index] for name, index in split.items()}
+    labels = {name: pair_labels[index] for name, index in split.items()}
+    train = items["train"]
+    graph = Data(x=data.x, edge_index=torch.cat([train, train.flip(0)], dim=1), num_nodes=num_nodes)
+    return Task(name="synthetic-edge-multilabel", task_type="edge-multilabel", metric="rocauc", num_outputs=num_labels, data=graph, items=items, labels=labels)
 
 
 def link_prediction(root, seed, num_nodes, num_features, feature_noise) -> Task:
