@@ -15,7 +15,8 @@ Backbones that embed such codes declare the capability :data:`CAPABILITY` and re
 declaration as the keyword argument ``categorical`` (see ``harness_backbones`` in
 ``docs/plugin_hooks.md``). An encoder that replaces the node features with numbers removes the
 node part of the declaration; an encoder that keeps the dataset's own features (the identity)
-declares the capability :data:`KEEPS_FEATURES`.
+declares the capability :data:`KEEPS_FEATURES`. A backbone that takes nothing but such codes
+``needs`` :data:`NODE_CODES`.
 
 This module does not import torch.
 """
@@ -29,6 +30,9 @@ from typing import Any, Mapping
 CAPABILITY = "categorical-features"
 #: encoder capability: the encoder's output is the dataset's own node features, unchanged
 KEEPS_FEATURES = "keeps-features"
+#: what a component that takes only integer-coded node features ``needs`` (``gin-mol``); a
+#: combination provides it where the dataset's node codes reach the backbone
+NODE_CODES = "categorical-node-features"
 #: the declaration's key in a dataset component's ``metadata``
 METADATA_KEY = "categorical_features"
 
@@ -95,3 +99,8 @@ def after_encoder(features: CategoricalFeatures | None, encoder) -> CategoricalF
     if features is None or KEEPS_FEATURES in encoder.capabilities:
         return features
     return features.without_node()
+
+
+def provided(features: CategoricalFeatures | None) -> frozenset[str]:
+    """What the features that reach the backbone provide toward components' ``needs``."""
+    return frozenset({NODE_CODES}) if features is not None and features.node else frozenset()

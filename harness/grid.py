@@ -380,7 +380,8 @@ def incompatibility(registry: Registry, refs: dict[str, ComponentRef]) -> str | 
             return f"{axis} {component.name!r} supports {supported}; dataset {dataset.name!r} is {task_type}"
     encoder = registry.get("encoder", refs["encoder"].name)
     backbone = registry.get("backbone", refs["backbone"].name)
-    available = dataset.provides | encoder.capabilities | backbone.capabilities
+    categorical = features.after_encoder(features.declared(dataset, refs["dataset"].params), encoder)
+    available = dataset.provides | encoder.capabilities | backbone.capabilities | features.provided(categorical)
     for axis in ("encoder", "backbone", "method"):
         component = registry.get(axis, refs[axis].name)
         missing = component.needs - available
@@ -389,13 +390,12 @@ def incompatibility(registry: Registry, refs: dict[str, ComponentRef]) -> str | 
                 f"{axis} {component.name!r} needs {', '.join(sorted(missing))}, which neither dataset"
                 f" {dataset.name!r} nor the chosen encoder and backbone provide"
             )
-    return _categorical_problem(dataset, refs["dataset"].params, encoder, backbone)
+    return _categorical_problem(dataset, categorical, encoder, backbone)
 
 
-def _categorical_problem(dataset, params, encoder, backbone) -> str | None:
+def _categorical_problem(dataset, categorical, encoder, backbone) -> str | None:
     """Integer-coded features reaching a backbone that would read the codes as numbers: node
     features the encoder keeps, or edge features of a backbone that reads edge features."""
-    categorical = features.after_encoder(features.declared(dataset, params), encoder)
     if not categorical or features.CAPABILITY in backbone.capabilities:
         return None
     if categorical.node:

@@ -290,7 +290,7 @@ def test_a_backbone_that_cannot_embed_is_dropped_where_codes_would_reach_it(tmp_
     path = tmp_path / "grid.yaml"
     path.write_text(yaml.safe_dump({
         "name": "drops", "seeds": [0], "datasets": ["bbbp", {"name": "bbbp", "params": {"featurization": "ogb"}}, "synthetic-categorical", "synthetic-graph"],
-        "encoders": ["identity", "svd"], "backbones": ["plain", "plain-edges", "gin"], "methods": ["supervised"],
+        "encoders": ["identity", "svd"], "backbones": ["plain", "plain-edges", "gin", "gin-mol"], "methods": ["supervised"],
     }))
     _, registry = load_registry([str(plugin)])
     grid = load_grid(path, registry)
@@ -304,7 +304,8 @@ def test_a_backbone_that_cannot_embed_is_dropped_where_codes_would_reach_it(tmp_
         assert "edge feature columns" in dropped[dataset, "svd", "plain-edges"]  # the bond codes stay
         assert (dataset, "identity", "gin") in kept
     assert {("synthetic-graph", e, b) for e in ("identity", "svd") for b in ("plain", "plain-edges", "gin")} <= kept
-    assert len([c for c in grid.cells if c.dataset.name == "bbbp" and c.encoder.name == "identity"]) == 2  # gin, both featurisations
+    assert len([c for c in grid.cells if c.dataset.name == "bbbp" and c.encoder.name == "identity"]) == 4  # gin and gin-mol, both featurisations
+    assert "categorical-node-features" in dropped["bbbp", "svd", "gin-mol"]  # it takes nothing but the codes
 
 
 def test_the_backbone_factory_refuses_codes_for_a_backbone_that_cannot_embed(tmp_path):

@@ -18,7 +18,8 @@ the alternative featurisation; MOSES (Polykovskiy et al. 2020) for the corpus.
   'random-scaffold', 80/10/10. Featurised molecules are cached in the artifact cache.
 - ``zinc``: MOSES train (ZINC Clean Leads), unlabelled; see :mod:`.corpus` (also
   :func:`harness_moleculenet.corpus.load_corpus`).
-- Backbone ``gin-mol`` (:mod:`.gin`), only on datasets that provide ``molecule-features``.
+- Backbone ``gin-mol`` (:mod:`.gin`), only on datasets that provide ``molecule-features``, with
+  an encoder that keeps their integer codes (it needs ``categorical-node-features``).
 
 What differs from the references:
 - the data are chemprop's copies of the DeepChem CSVs, not the pretrain-gnns or OGB downloads:
@@ -38,7 +39,7 @@ from dataclasses import replace
 
 from harness import Component, Param, TaskType, hookimpl
 from harness.features import CAPABILITY as CATEGORICAL
-from harness.features import metadata_entry
+from harness.features import NODE_CODES, metadata_entry
 from harness.metadata import dataset_components, download_param, read_table
 
 from harness_moleculenet.vocabularies import BY_FEATURIZATION
@@ -110,7 +111,7 @@ def harness_backbones():
                 Param("jk", "str", "last", "jumping knowledge over the input embedding and each layer: last, sum or concat", choices=("last", "sum", "concat")),
             ),
             task_types=TaskType.GRAPH_LEVEL,
-            needs=frozenset({"molecule-features"}),
+            needs=frozenset({"molecule-features", NODE_CODES}),
             capabilities=frozenset({"edge-features", CATEGORICAL}),
         )
     ]
