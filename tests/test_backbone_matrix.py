@@ -321,3 +321,13 @@ def test_the_backbone_factory_refuses_codes_for_a_backbone_that_cannot_embed(tmp
     gin = registry.get("backbone", "gin")
     model = BackboneFactory(gin, {**gin.defaults(), "hidden": 8}, "graph-classification", codes)(2, 4)
     assert model.node.sizes == (5, 3)
+
+
+def test_gin_mol_takes_its_featurisation_from_the_declaration_and_refuses_others():
+    from harness_moleculenet.gin import gin_mol
+    from harness_moleculenet.vocabularies import HU
+
+    assert gin_mol(9, 4, "graph-classification", num_layers=1, hidden=8, categorical=OGB_MOLECULE).featurization == "ogb"
+    assert gin_mol(2, 4, "graph-classification", num_layers=1, hidden=8, categorical=HU).featurization == "hu"
+    with pytest.raises(ValueError, match="synthetic-typed"):
+        gin_mol(2, 4, "graph-classification", categorical=CategoricalFeatures(node=(5, 3), vocabulary="synthetic-typed"))

@@ -34,6 +34,8 @@ JK_MODES = ("last", "sum", "concat")
 
 
 def featurization_for(in_dim: int, categorical: CategoricalFeatures | None = None) -> str:
+    """'hu' or 'ogb': the vocabulary of ``categorical``, or without it the one ``in_dim`` columns
+    mean."""
     if categorical is not None:
         if categorical != BY_FEATURIZATION.get(categorical.vocabulary):
             raise ValueError(
