@@ -50,6 +50,7 @@ from typing import Any
 
 import yaml
 
+from harness import features
 from harness.cell import AXES, FIXED, FOLDS, SPLIT_PROTOCOLS, Cell, ComponentRef, Split
 from harness.identity import DEFAULT_ENCODER
 from harness.registry import Registry
@@ -584,7 +585,8 @@ def incompatibility(registry: Registry, refs: dict[str, ComponentRef]) -> str | 
             return f"{axis} {component.name!r} supports {supported}; dataset {dataset.name!r} is {task_type}"
     encoder = registry.get("encoder", refs["encoder"].name)
     backbone = registry.get("backbone", refs["backbone"].name)
-    available = dataset.provides | encoder.capabilities | backbone.capabilities
+    categorical = features.after_encoder(features.declared(dataset, refs["dataset"].params), encoder)
+    available = dataset.provides | encoder.capabilities | backbone.capabilities | features.provided(categorical)
     for axis in ("encoder", "backbone", "method"):
         component = registry.get(axis, refs[axis].name)
         missing = component.needs - available
@@ -593,4 +595,23 @@ def incompatibility(registry: Registry, refs: dict[str, ComponentRef]) -> str | 
                 f"{axis} {component.name!r} needs {', '.join(sorted(missing))}, which neither dataset"
                 f" {dataset.name!r} nor the chosen encoder and backbone provide"
             )
+    return _categorical_problem(dataset, categorical, encoder, backbone)
+
+
+def _categorical_problem(dataset, categorical, encoder, backbone) -> str | None:
+    """Integer-coded features reaching a backbone that would read the codes as numbers: node
+    features the encoder keeps, or edge features of a backbone that reads edge features."""
+    if not categorical or features.CAPABILITY in backbone.capabilities:
+        return None
+    if categorical.node:
+        return (
+            f"backbone {backbone.name!r} does not embed categorical features (no {features.CAPABILITY!r} capability);"
+            f" dataset {dataset.name!r} has {len(categorical.node)} integer-coded node feature columns, which encoder"
+            f" {encoder.name!r} keeps"
+        )
+    if "edge-features" in backbone.capabilities:
+        return (
+            f"backbone {backbone.name!r} reads edge features but does not embed categorical ones (no"
+            f" {features.CAPABILITY!r} capability); dataset {dataset.name!r} has {len(categorical.edge)} integer-coded edge feature columns"
+        )
     return None

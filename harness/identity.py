@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from harness import Component, hookimpl
 from harness.encoder import Encoder
+from harness.features import KEEPS_FEATURES
 
 #: the encoder of a grid that names none; tables leave it out of the method's name.
 DEFAULT_ENCODER = "identity"
@@ -32,5 +33,7 @@ def harness_encoders():
             factory="harness.identity:IdentityEncoder",
             doc="The dataset's own node features, unchanged.",
             version="1",
+            # categorical node features (atom types) stay codes that backbones embed
+            capabilities={KEEPS_FEATURES},
         )
     ]

@@ -17,6 +17,10 @@ binary graph classification (ROC-AUC) and regression; ``(n,)`` 0/1 for links.
 
 For link prediction and edge multi-label classification, ``data`` is the message-passing graph
 of the training pairs only: no validation or test pair is an edge of it.
+
+Integer-coded node or edge features (atom and bond types, ...) are declared in ``categorical``
+(:class:`harness.features.CategoricalFeatures`: the number of values of every column), so that
+backbones embed them instead of treating the codes as numbers.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ import torch
 
 from harness.components import TaskType
 from harness.evaluator import Evaluator
+from harness.features import CategoricalFeatures
 
 SPLITS = ("train", "valid", "test")
 METHOD_SPLITS = ("train", "valid")
@@ -53,6 +58,9 @@ class Task:
     raw: Mapping[str, Sequence[Any]] = field(default_factory=dict)
     evaluator: Any = None
     info: Mapping[str, Any] = field(default_factory=dict)
+    #: integer-coded columns of ``x`` and ``edge_attr`` and their vocabulary sizes; None when
+    #: the features are numbers
+    categorical: CategoricalFeatures | None = None
 
     def __post_init__(self):
         if self.task_type not in TaskType.ALL:
@@ -67,6 +75,10 @@ class Task:
         for split in SPLITS:
             if split not in self.items or split not in self.labels:
                 raise ValueError(f"task {self.name!r}: items and labels must have the splits {SPLITS}")
+        if self.categorical:
+            sample = self.graphs[0] if self.graphs is not None else self.data
+            _check_codes(self.name, "x", getattr(sample, "x", None), self.categorical.node)
+            _check_codes(self.name, "edge_attr", getattr(sample, "edge_attr", None), self.categorical.edge)
 
     @property
     def in_dim(self) -> int:
@@ -83,6 +95,18 @@ class Task:
         graphs = [_without_labels(g) for g in self.graphs] if self.graphs is not None else None
         labels = {split: self.labels[split] for split in METHOD_SPLITS}
         return TaskView(self, data, graphs, MappingProxyType(labels))
+
+
+def _check_codes(task: str, attribute: str, codes, sizes: tuple[int, ...]) -> None:
+    """The declared categorical columns match the (first) graph's tensor: integer codes, one
+    column per declared size, each code within its column's vocabulary."""
+    if not sizes:
+        return
+    if codes is None or codes.is_floating_point() or codes.dim() != 2 or codes.size(1) != len(sizes):
+        found = "nothing" if codes is None else f"{codes.dtype} of shape {tuple(codes.shape)}"
+        raise ValueError(f"task {task!r} declares {len(sizes)} categorical {attribute} columns; {attribute} is {found}, expected integers of shape (n, {len(sizes)})")
+    if codes.numel() and (bool((codes < 0).any()) or bool((codes >= torch.tensor(sizes)).any())):
+        raise ValueError(f"task {task!r}: {attribute} has codes outside the declared vocabulary sizes {sizes}")
 
 
 def _without_labels(data):
@@ -125,6 +149,7 @@ class TaskView:
         self.graphs = graphs
         self.raw = MappingProxyType(dict(task.raw))
         self.info = MappingProxyType(dict(task.info))
+        self.categorical = task.categorical
         self.higher_is_better = task.evaluator.higher_is_better
         self._evaluator = task.evaluator
         #: the dataset's identity (name, parameters, version): part of cache keys.
@@ -145,9 +170,11 @@ class TaskView:
         return score > best if self.higher_is_better else score < best
 
     def with_features(self, x: torch.Tensor) -> "TaskView":
-        """A copy whose node features are ``x`` (an encoder's output)."""
+        """A copy whose node features are ``x`` (an encoder's output); the node part of the
+        categorical declaration goes, the edge part stays."""
         view = object.__new__(TaskView)
         view.__dict__.update(self.__dict__)
+        view.categorical = self.categorical.without_node() if self.categorical else None
         if self.graphs is not None:
             sizes = [g.num_nodes for g in self.graphs]
             view.graphs = [replace_x(g, part) for g, part in zip(self.graphs, x.split(sizes))]

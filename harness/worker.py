@@ -19,6 +19,7 @@ from typing import Any
 from harness import provenance
 from harness.cell import AXES, Cell
 from harness.context import CellTimeout, RunContext
+from harness.features import CAPABILITY, after_encoder
 from harness.record import COMPLETE, FAILED, TIMEOUT, Provider, Record, StageUse
 from harness.settings import RunSettings
 
@@ -64,17 +65,32 @@ def _device(requested: str) -> str:
 
 class BackboneFactory:
     """What a method receives for the backbone (:class:`harness.contracts.BackboneFactory`):
-    ``factory(in_dim, out_dim)`` builds a module."""
+    ``factory(in_dim, out_dim)`` builds a module.
 
-    def __init__(self, component, params: dict[str, Any], task_type: str):
+    It carries the task's categorical features as the cell's encoder leaves them
+    (``categorical``, see :mod:`harness.features`) and hands them to backbones with the
+    ``categorical-features`` capability. A method that builds a backbone over other inputs
+    (learned features, another dataset) passes ``categorical=`` itself (None for numbers)."""
+
+    def __init__(self, component, params: dict[str, Any], task_type: str, categorical=None):
         self.name = component.name
         self.params = dict(params)
         self.capabilities = component.capabilities
         self.task_type = task_type
+        self.categorical = categorical
         self._build = component.load()
 
     def __call__(self, in_dim: int, out_dim: int, **overrides):
-        return self._build(in_dim, out_dim, self.task_type, **{**self.params, **overrides})
+        categorical = overrides.pop("categorical", self.categorical)
+        params = {**self.params, **overrides}
+        if CAPABILITY in self.capabilities:
+            params["categorical"] = categorical
+        elif categorical is not None and categorical.node:
+            raise TypeError(
+                f"backbone {self.name!r} does not embed categorical node features (no {CAPABILITY!r} capability);"
+                f" these inputs are {len(categorical.node)} integer-coded columns"
+            )
+        return self._build(in_dim, out_dim, self.task_type, **params)
 
 
 def providers(cell: Cell, plugins, registry) -> dict[str, Provider]:
@@ -134,7 +150,8 @@ def _execute(cell: Cell, registry, context: RunContext, deadline: float | None) 
     encoder = encoder_component.load()(**cell.encoder.arguments())
     if hasattr(encoder, "to"):  # the run's --device is the one place a device comes from
         encoder.to(context.device)
-    backbone = BackboneFactory(registry.get("backbone", cell.backbone.name), cell.backbone.arguments(), task.task_type)
+    categorical = after_encoder(task.categorical, encoder_component)
+    backbone = BackboneFactory(registry.get("backbone", cell.backbone.name), cell.backbone.arguments(), task.task_type, categorical)
     method = registry.get("method", cell.method.name).load()(**cell.method.arguments())
     # The hard limit is armed only once imports are done: a signal that lands inside an import
     # leaves half-initialised modules behind for every later cell of this process.

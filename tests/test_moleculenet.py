@@ -4,7 +4,6 @@ one end-to-end cell (supervised + gin-mol on a tiny BBBP in chemprop's format)."
 
 from __future__ import annotations
 
-import csv
 import gzip
 import math
 import subprocess
@@ -19,26 +18,7 @@ from harness.cache import ArtifactCache
 from harness.grid import GridError, load_grid
 from harness_moleculenet import corpus, featurize, files, loader, splits
 from harness_moleculenet.gin import GINMol, gin_mol
-
-# A tiny BBBP in chemprop's format: 20 ring systems with 1-3 substituted variants each; its
-# scaffold split puts 4 molecules in valid and 4 in test, each part with both labels.
-_RINGS = [
-    "c1ccccc1", "c1ccncc1", "c1ccoc1", "c1ccsc1", "C1CCCCC1", "C1CCCC1", "C1CCNCC1", "C1CCOCC1",
-    "c1ccc2ccccc2c1", "c1ccc2ncccc2c1", "C1CC1", "C1CCC1", "c1cn[nH]c1", "c1ncncn1",
-    "c1ccc(-c2ccccc2)cc1", "c1ccc2[nH]ccc2c1", "C1CCC(=O)N1", "C1COCCN1", "c1cscn1", "c1cocn1",
-]
-_SUBSTITUENTS = ["C", "O", "N", "Cl", "CC(=O)O", "CCN"]
-TINY_SMILES = [_SUBSTITUENTS[(i + j) % len(_SUBSTITUENTS)] + ring for i, ring in enumerate(_RINGS) for j in range(1 + i % 3)]
-TINY_LABELS = [(row // 2) % 2 for row in range(len(TINY_SMILES))]
-
-
-def write_csv(path, header, rows):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
+from helpers.molecule_files import TINY_SMILES, write_csv, write_tiny_bbbp
 
 
 @pytest.fixture
@@ -50,9 +30,7 @@ def fresh_cache(tmp_path, monkeypatch):
 
 @pytest.fixture
 def tiny_root(tmp_path):
-    root = tmp_path / "data"
-    write_csv(root / "moleculenet_chemprop" / "bbbp.csv", ["smiles", "p_np"], zip(TINY_SMILES, TINY_LABELS))
-    return root
+    return write_tiny_bbbp(tmp_path / "data")
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,17 @@ the alternative featurisation; MOSES (Polykovskiy et al. 2020) for the corpus.
   averaged over tasks, NaN labels masked, one-class tasks skipped), esol, freesolv,
   lipophilicity (graph regression, RMSE), read from chemprop's CSVs under
   ``<data root>/moleculenet_chemprop/``; node and edge features are integers (``x`` long),
-  ``featurization`` 'hu' (default) or 'ogb'; ``split`` 'scaffold' (default), 'random' or
-  'random-scaffold', 80/10/10 (under a grid's ``split: per-seed`` the random kinds are drawn
-  from each cell's seed). Featurised molecules are cached in the artifact cache.
+  ``featurization`` 'hu' (default) or 'ogb', declared categorical with that featurisation's
+  vocabulary sizes (:mod:`.vocabularies`; ``task.categorical`` and the declaration's
+  ``metadata['categorical_features']``), so that every backbone embeds them; ``split``
+  'scaffold' (default), 'random' or 'random-scaffold', 80/10/10 (under a grid's ``split:
+  per-seed`` the random kinds are drawn from each cell's seed). Featurised molecules are cached
+  in the artifact cache.
 - ``zinc``: MOSES train (ZINC Clean Leads), unlabelled, with no splits: a grid refuses it as a
   dataset and a method's ``dataset`` parameter names it; see :mod:`.corpus` (also
   :func:`harness_moleculenet.corpus.load_corpus`).
-- Backbone ``gin-mol`` (:mod:`.gin`), only on datasets that provide ``molecule-features``.
+- Backbone ``gin-mol`` (:mod:`.gin`), only on datasets that provide ``molecule-features``, with
+  an encoder that keeps their integer codes (it needs ``categorical-node-features``).
 
 What differs from the references:
 - the data are chemprop's copies of the DeepChem CSVs, not the pretrain-gnns or OGB downloads:
@@ -38,7 +42,11 @@ from dataclasses import replace
 
 from harness import Component, Param, TaskType, hookimpl
 from harness.cell import FIXED, PER_SEED
+from harness.features import CAPABILITY as CATEGORICAL
+from harness.features import NODE_CODES, metadata_entry
 from harness.metadata import dataset_components, download_param, read_table
+
+from harness_moleculenet.vocabularies import BY_FEATURIZATION
 
 _VERSION = "1"
 FEATURIZATION = Param(
@@ -69,15 +77,20 @@ def _params(row):
     return _CORPUS_PARAMS if row.get("unlabelled") == "true" else _MOLECULENET_PARAMS
 
 
+#: every molecule set's atoms and bonds are integer codes, in the featurisation's vocabularies
+_CATEGORICAL = metadata_entry(*((features, {"featurization": name}) for name, features in BY_FEATURIZATION.items()))
+
+
 def _datasets():
     rows = read_table(__name__)
     components = []
     for row, component in zip(rows, dataset_components(rows, params=_params, version=_VERSION, arguments=_arguments)):
+        metadata = {**component.metadata, **_CATEGORICAL}
         if row.get("unlabelled") == "true":
             # no splits: a grid refuses it as a cell's dataset; methods name it by reference
-            component = replace(component, metadata={**component.metadata, "unlabelled": True}, preflight="harness_moleculenet.files:check", splits=())
+            component = replace(component, metadata={**metadata, "unlabelled": True}, preflight="harness_moleculenet.files:check", splits=())
         else:
-            component = replace(component, preflight="harness_moleculenet.files:check", splits=(FIXED, PER_SEED), split_params=("split_seed",))
+            component = replace(component, metadata=metadata, preflight="harness_moleculenet.files:check", splits=(FIXED, PER_SEED), split_params=("split_seed",))
         components.append(component)
     return components
 
@@ -103,7 +116,7 @@ def harness_backbones():
                 Param("jk", "str", "last", "jumping knowledge over the input embedding and each layer: last, sum or concat", choices=("last", "sum", "concat")),
             ),
             task_types=TaskType.GRAPH_LEVEL,
-            needs=frozenset({"molecule-features"}),
-            capabilities=frozenset({"edge-features"}),
+            needs=frozenset({"molecule-features", NODE_CODES}),
+            capabilities=frozenset({"edge-features", CATEGORICAL}),
         )
     ]

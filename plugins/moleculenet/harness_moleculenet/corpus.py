@@ -28,6 +28,7 @@ from harness.task import Task
 from harness_moleculenet import featurize, files
 from harness_moleculenet.graphs import FEATURE_VERSION, graphs_from_payload, payload_from_features
 from harness_moleculenet.loader import report_invalid
+from harness_moleculenet.vocabularies import BY_FEATURIZATION
 
 NAME = "zinc"
 
@@ -97,4 +98,4 @@ def zinc(root: str, size: int = 2000, sample_seed: int | None = None, featurizat
         "invalid_rows": list(payload["invalid_rows"]),
         "rows": payload["rows"].tolist(),
     }
-    return Task(name=NAME, task_type="graph-regression", metric="rmse", num_outputs=0, graphs=graphs, items=items, labels=labels, info=info)
+    return Task(name=NAME, task_type="graph-regression", metric="rmse", num_outputs=0, graphs=graphs, items=items, labels=labels, info=info, categorical=BY_FEATURIZATION[featurization])

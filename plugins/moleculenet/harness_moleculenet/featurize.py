@@ -35,21 +35,25 @@ from rdkit import Chem
 from rdkit.Chem.Scaffolds import MurckoScaffold
 from rdkit.rdBase import BlockLogs
 
+# Hu et al.'s vocabularies (the sizes the gin-mol embeddings use) live with the declarations.
+from harness_moleculenet.vocabularies import (
+    BY_FEATURIZATION,
+    HU_MASK_ATOM,
+    HU_MASK_BOND,
+    HU_NUM_ATOM_TYPES,
+    HU_NUM_BOND_DIRECTIONS,
+    HU_NUM_BOND_TYPES,
+    HU_NUM_CHIRALITY_TAGS,
+    HU_SELF_LOOP_BOND,
+    HU_UNKNOWN_ATOM,
+)
+
 FEATURIZATIONS = ("ogb", "hu")
 
 #: width of ``x`` and ``edge_attr`` per featurisation
-NUM_ATOM_FEATURES = {"ogb": 9, "hu": 2}
-NUM_BOND_FEATURES = {"ogb": 3, "hu": 2}
+NUM_ATOM_FEATURES = {name: len(features.node) for name, features in BY_FEATURIZATION.items()}
+NUM_BOND_FEATURES = {name: len(features.edge) for name, features in BY_FEATURIZATION.items()}
 
-# Hu et al.'s vocabularies (the sizes the gin-mol embeddings use).
-HU_NUM_ATOM_TYPES = 120  # 0..117 elements, 118 dummy/unknown atom, 119 mask token
-HU_UNKNOWN_ATOM = 118
-HU_MASK_ATOM = 119
-HU_NUM_CHIRALITY_TAGS = 4  # 0 unspecified, 1 CW, 2 CCW, 3 other
-HU_NUM_BOND_TYPES = 6  # 0..3 single/double/triple/aromatic, 4 self-loop, 5 mask
-HU_SELF_LOOP_BOND = 4
-HU_MASK_BOND = 5
-HU_NUM_BOND_DIRECTIONS = 3  # 0 none, 1 end-up-right, 2 end-down-right
 
 _BOND_TYPE = {
     Chem.rdchem.BondType.SINGLE: 0,

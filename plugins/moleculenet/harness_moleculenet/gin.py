@@ -14,8 +14,10 @@ for integer molecule features of either featurisation.
   ``last`` (the default), ``sum`` or ``concat``; then a linear projection to ``out_dim`` when
   that width differs from it.
 
-The featurisation is read from ``in_dim`` (``task.in_dim`` is the number of feature columns):
-2 means Hu et al.'s, 9 OGB's; any other width is refused.
+The featurisation is the vocabulary of the task's categorical declaration (``categorical``, which
+the harness passes: this backbone has the ``categorical-features`` capability); without one it
+is read from ``in_dim`` (the number of feature columns): 2 means Hu et al.'s, 9 OGB's; any other
+width or vocabulary is refused.
 """
 
 from __future__ import annotations
@@ -24,12 +26,23 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from harness.features import CategoricalFeatures
 from harness_moleculenet import featurize
+from harness_moleculenet.vocabularies import BY_FEATURIZATION
 
 JK_MODES = ("last", "sum", "concat")
 
 
-def featurization_for(in_dim: int) -> str:
+def featurization_for(in_dim: int, categorical: CategoricalFeatures | None = None) -> str:
+    """'hu' or 'ogb': the vocabulary of ``categorical``, or without it the one ``in_dim`` columns
+    mean."""
+    if categorical is not None:
+        if categorical != BY_FEATURIZATION.get(categorical.vocabulary):
+            raise ValueError(
+                f"gin-mol embeds the molecule featurisations {', '.join(BY_FEATURIZATION)}; these inputs are"
+                f" {categorical.vocabulary or 'unnamed'} categorical features {categorical.to_dict()}"
+            )
+        return categorical.vocabulary
     for name, width in featurize.NUM_ATOM_FEATURES.items():
         if in_dim == width:
             return name
@@ -108,13 +121,14 @@ class GINMolConv(nn.Module):
 
 
 class GINMol(nn.Module):
-    def __init__(self, in_dim: int, out_dim: int, num_layers: int = 5, hidden: int = 300, dropout: float = 0.5, jk: str = "last"):
+    def __init__(self, in_dim: int, out_dim: int, num_layers: int = 5, hidden: int = 300, dropout: float = 0.5, jk: str = "last",
+                 categorical: CategoricalFeatures | None = None):
         super().__init__()
         if jk not in JK_MODES:
             raise ValueError(f"unknown jk {jk!r}; valid: {', '.join(JK_MODES)}")
         if num_layers < 1:
             raise ValueError("gin-mol needs at least one layer")
-        self.featurization = featurization_for(in_dim)
+        self.featurization = featurization_for(in_dim, categorical)
         self.dropout, self.jk = dropout, jk
         self.atoms = AtomEmbedding(self.featurization, hidden)
         self.convs = nn.ModuleList(GINMolConv(self.featurization, hidden) for _ in range(num_layers))
@@ -145,5 +159,6 @@ class GINMol(nn.Module):
         return self.projection(out)
 
 
-def gin_mol(in_dim: int, out_dim: int, task_type: str, num_layers: int = 5, hidden: int = 300, dropout: float = 0.5, jk: str = "last") -> GINMol:
-    return GINMol(in_dim, out_dim, num_layers=num_layers, hidden=hidden, dropout=dropout, jk=jk)
+def gin_mol(in_dim: int, out_dim: int, task_type: str, num_layers: int = 5, hidden: int = 300, dropout: float = 0.5, jk: str = "last",
+            categorical: CategoricalFeatures | None = None) -> GINMol:
+    return GINMol(in_dim, out_dim, num_layers=num_layers, hidden=hidden, dropout=dropout, jk=jk, categorical=categorical)

@@ -19,6 +19,7 @@ from harness.data.splits import Split
 from harness.task import Task
 from harness_moleculenet import featurize, files, splits
 from harness_moleculenet.graphs import FEATURE_VERSION, graphs_from_payload, payload_from_features
+from harness_moleculenet.vocabularies import BY_FEATURIZATION
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ def load(name: str, root: str, featurization: str = "hu", split: str = "scaffold
         items=items,
         labels=labels,
         info=info,
+        categorical=BY_FEATURIZATION[featurization],
     )
 
 

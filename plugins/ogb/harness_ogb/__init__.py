@@ -19,7 +19,10 @@ learned embeddings, collab's test-time graph without validation edges, and raw t
 sequences (``text``, ``sequences``: data beyond OGB's features, flagged as external data).
 """
 
+from dataclasses import replace
+
 from harness import Param, hookimpl
+from harness.features import OGB_MOLECULE, metadata_entry
 from harness.metadata import dataset_components
 
 from harness_ogb.files import DEFAULT_FASTA, LAYOUT_COLUMNS, TABLE
@@ -38,8 +41,8 @@ PARAMS = {
     "ogbn-products": (
         Param("text", "str", "auto", "title and description in raw['text'] from mapping/nodeidx2asin.csv.gz and Amazon-3M's raw trn.json.gz and tst.json.gz (dataset folder or data root; never fetched): 'auto' where they exist, 'require' reports them missing, 'none' never; text sets the external-data flag", choices=("auto", "require", "none")),
     ),
-    "ogbg-molhiv": (Param("features", "str", "one-hot", "OGB's 9 atom / 3 bond integer features as one-hot columns (a linear layer over them equals OGB's AtomEncoder/BondEncoder) or as the integers", choices=("one-hot", "integer")),),
-    "ogbg-molpcba": (Param("features", "str", "one-hot", "OGB's 9 atom / 3 bond integer features as one-hot columns (about 8 GB for molpcba) or as the integers", choices=("one-hot", "integer")),),
+    "ogbg-molhiv": (Param("features", "str", "one-hot", "OGB's 9 atom / 3 bond integer features as one-hot columns (a linear layer over them equals OGB's AtomEncoder/BondEncoder) or as the integers, declared categorical so that backbones embed them with OGB's encoders", choices=("one-hot", "integer")),),
+    "ogbg-molpcba": (Param("features", "str", "one-hot", "OGB's 9 atom / 3 bond integer features as one-hot columns (about 8 GB for molpcba) or as the integers, declared categorical so that backbones embed them with OGB's encoders", choices=("one-hot", "integer")),),
     "ogbl-ddi": (Param("node_features", "str", "one-hot", "ddi has no node features: one 0/1 column per node (a linear layer over it is a learned node embedding, as in OGB's examples) or a constant 1", choices=("one-hot", "constant")),),
 }
 
@@ -55,6 +58,11 @@ def _rows():
     return [{key: value for key, value in row.items() if key not in LAYOUT_COLUMNS} for row in TABLE.values()]
 
 
+#: the molecule sets' integer features (``features: integer``) are OGB's categorical codes
+_CATEGORICAL = {name: metadata_entry((OGB_MOLECULE, {"features": "integer"})) for name in ("ogbg-molhiv", "ogbg-molpcba")}
+
+
 @hookimpl
 def harness_datasets():
-    return dataset_components(_rows(), params=_params, preflight="harness_ogb.files:check")
+    components = dataset_components(_rows(), params=_params, preflight="harness_ogb.files:check")
+    return [replace(c, metadata={**c.metadata, **_CATEGORICAL.get(c.name, {})}) for c in components]

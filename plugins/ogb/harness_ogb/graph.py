@@ -8,14 +8,17 @@ stores molhiv's as integers, converted here). Nodes and bonds carry OGB's intege
 feature value (``AtomEncoder``, ``BondEncoder``) and sum them. The default here, ``features:
 one-hot``, gives each feature value its own 0/1 column instead (173 atom and 13 bond columns),
 so any backbone's first linear layer is that same sum of embeddings; ``features: integer``
-keeps OGB's integers for an encoder that embeds them itself. One-hot costs memory: about
-0.8 GB for molhiv and 8 GB for molpcba.
+keeps OGB's integers, declared categorical (``task.categorical`` is
+:data:`harness.features.OGB_MOLECULE`), so that backbones embed them with OGB's own
+``AtomEncoder`` and ``BondEncoder``. One-hot costs memory: about 0.8 GB for molhiv and 8 GB for
+molpcba.
 """
 
 from __future__ import annotations
 
 import torch
 
+from harness.features import OGB_MOLECULE
 from harness.task import Task
 from harness_ogb.common import prepare, safe_loading
 from harness_ogb.evaluators import OgbEvaluator
@@ -62,7 +65,9 @@ def load(root: str, name: str, features: str = "one-hot", download: bool = False
     labels = {part: y[index] for part, index in items.items()}
     row = TABLE[name]
     info = {"features": features, "atom_feature_dims": atom_dims, "bond_feature_dims": bond_dims}
-    return Task(name=name, task_type=row["task_type"], metric=row["metric"], num_outputs=y.size(1), graphs=graphs, items=items, labels=labels, evaluator=OgbEvaluator(name), info=info)
+    categorical = OGB_MOLECULE if features == "integer" else None
+    return Task(name=name, task_type=row["task_type"], metric=row["metric"], num_outputs=y.size(1), graphs=graphs, items=items, labels=labels,
+                evaluator=OgbEvaluator(name), info=info, categorical=categorical)
 
 
 def molhiv(root: str, features: str = "one-hot", download: bool = False) -> Task:

@@ -6,11 +6,14 @@ activation, normalisation, residual connections); :mod:`.stack` holds the one st
 A backbone maps node features to one row per node; methods add pooling and heads. GCN,
 GraphSAGE, GAT, the MLP, SIGN and RevGAT have the capability ``no-propagation``: they expose ``hops`` and
 ``forward_without_propagation(x)`` (:mod:`.no_propagation`), which Label Deconvolution needs.
+Every one has the capability ``categorical-features``: integer-coded features a task declares are
+embedded (a sum of one embedding per column) before the first layer (:mod:`.categorical`).
 """
 
 from dataclasses import replace
 
 from harness import Component, Param, hookimpl
+from harness.features import CAPABILITY as CATEGORICAL
 
 _COMMON = (
     Param("num_layers", "int", 2, "number of layers (message-passing layers; linear layers for mlp)", minimum=1),
@@ -39,7 +42,7 @@ def _backbone(name, doc, extra=(), capabilities=(), module="stack", params=_COMM
         doc=doc,
         params=params + tuple(extra),
         version="1",
-        capabilities=frozenset(capabilities),
+        capabilities=frozenset({*capabilities, CATEGORICAL}),
     )
 
 

@@ -29,6 +29,7 @@ import torch
 from torch import nn
 from torch_geometric import nn as pyg
 
+from harness_pyg_backbones.categorical import CategoricalInputs
 from harness_pyg_backbones.no_propagation import gat_layer
 from harness_pyg_backbones.stack import ACTIVATIONS, NORMS
 
@@ -121,5 +122,6 @@ class RevGAT(nn.Module):
 
 
 def revgat(in_dim, out_dim, task_type, num_layers=3, hidden=256, heads=3, groups=2, dropout=0.5, attention_dropout=0.0, edge_dim=0,
-           activation="relu", norm="batch"):
-    return RevGAT(in_dim, out_dim, num_layers, hidden, heads, groups, dropout, attention_dropout, edge_dim, activation, norm)
+           activation="relu", norm="batch", categorical=None):
+    inputs = CategoricalInputs(categorical, in_dim, hidden, edge_dim)
+    return inputs.wrap(RevGAT(inputs.width, out_dim, num_layers, hidden, heads, groups, dropout, attention_dropout, edge_dim, activation, norm))

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 from torch_geometric.utils import add_remaining_self_loops, coalesce
 
+from harness_pyg_backbones.categorical import CategoricalInputs
 from harness_pyg_backbones.stack import LayerStack
 
 OPERATORS = ("mean", "sym")
@@ -67,5 +68,6 @@ class SIGN(nn.Module):
         return self._combine([x] * (self.hops + 1))
 
 
-def sign(in_dim, out_dim, task_type, hops=3, operator="sym", **common):
-    return SIGN(in_dim, out_dim, hops, operator, **common)
+def sign(in_dim, out_dim, task_type, hops=3, operator="sym", categorical=None, **common):
+    inputs = CategoricalInputs(categorical, in_dim, common["hidden"])
+    return inputs.wrap(SIGN(inputs.width, out_dim, hops, operator, **common))

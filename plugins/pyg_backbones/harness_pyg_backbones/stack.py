@@ -13,6 +13,7 @@ from typing import Callable
 from torch import nn
 from torch_geometric import nn as pyg
 
+from harness_pyg_backbones.categorical import CategoricalInputs
 from harness_pyg_backbones.no_propagation import local_forward
 
 ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU, "leaky_relu": nn.LeakyReLU}
@@ -86,36 +87,40 @@ def _common(num_layers, hidden, dropout, activation, norm, residual):
     return dict(num_layers=num_layers, hidden=hidden, dropout=dropout, activation=activation, norm=norm, residual=residual)
 
 
-def gcn(in_dim, out_dim, task_type, cached=False, **common):
-    return LayerStack(in_dim, out_dim, **_common(**common),
-                      make_layer=lambda i, o, last: (pyg.GCNConv(i, o, cached=cached), o))
+def gcn(in_dim, out_dim, task_type, cached=False, categorical=None, **common):
+    inputs = CategoricalInputs(categorical, in_dim, common["hidden"])
+    return inputs.wrap(LayerStack(inputs.width, out_dim, **_common(**common),
+                                  make_layer=lambda i, o, last: (pyg.GCNConv(i, o, cached=cached), o)))
 
 
-def sage(in_dim, out_dim, task_type, aggregation="mean", **common):
-    return LayerStack(in_dim, out_dim, **_common(**common),
-                      make_layer=lambda i, o, last: (pyg.SAGEConv(i, o, aggr=aggregation), o))
+def sage(in_dim, out_dim, task_type, aggregation="mean", categorical=None, **common):
+    inputs = CategoricalInputs(categorical, in_dim, common["hidden"])
+    return inputs.wrap(LayerStack(inputs.width, out_dim, **_common(**common),
+                                  make_layer=lambda i, o, last: (pyg.SAGEConv(i, o, aggr=aggregation), o)))
 
 
-def gat(in_dim, out_dim, task_type, heads=8, out_heads=1, attention_dropout=0.6, edge_dim=0, **common):
+def gat(in_dim, out_dim, task_type, heads=8, out_heads=1, attention_dropout=0.6, edge_dim=0, categorical=None, **common):
     def make(i, o, last):
         n_heads = out_heads if last else heads
         layer = pyg.GATConv(i, o, heads=n_heads, concat=not last, dropout=attention_dropout, edge_dim=edge_dim or None)
         return layer, o if last else o * n_heads
 
-    return LayerStack(in_dim, out_dim, **_common(**common), make_layer=make, uses_edge_attr=edge_dim > 0)
+    inputs = CategoricalInputs(categorical, in_dim, common["hidden"], edge_dim)
+    return inputs.wrap(LayerStack(inputs.width, out_dim, **_common(**common), make_layer=make, uses_edge_attr=edge_dim > 0))
 
 
-def gin(in_dim, out_dim, task_type, train_eps=False, **common):
+def gin(in_dim, out_dim, task_type, train_eps=False, categorical=None, **common):
     hidden = common["hidden"]
 
     def make(i, o, last):
         mlp = nn.Sequential(nn.Linear(i, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Linear(hidden, o))
         return pyg.GINConv(mlp, train_eps=train_eps), o
 
-    return LayerStack(in_dim, out_dim, **_common(**common), make_layer=make)
+    inputs = CategoricalInputs(categorical, in_dim, hidden)
+    return inputs.wrap(LayerStack(inputs.width, out_dim, **_common(**common), make_layer=make))
 
 
-def mlp(in_dim, out_dim, task_type, **common):
-    return LayerStack(in_dim, out_dim, **_common(**common),
-                      make_layer=lambda i, o, last: (nn.Linear(i, o), o), propagates=False)
-
+def mlp(in_dim, out_dim, task_type, categorical=None, **common):
+    inputs = CategoricalInputs(categorical, in_dim, common["hidden"])
+    return inputs.wrap(LayerStack(inputs.width, out_dim, **_common(**common),
+                                  make_layer=lambda i, o, last: (nn.Linear(i, o), o), propagates=False))

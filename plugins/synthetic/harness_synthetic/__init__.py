@@ -1,14 +1,18 @@
 """Seeded synthetic tasks: the embedded defaults that run with no download.
 
 One task per family, each generated in code from its own ``seed`` parameter (the data seed,
-fixed across a grid's training seeds). The generative processes are in :mod:`.generators`.
-Split protocols (a grid's ``split:``): all but ``synthetic-link`` draw their split per seed, and
-the node and graph classification and regression sets also offer stratified k-fold
-(:mod:`.datasets`).
+fixed across a grid's training seeds), plus ``synthetic-categorical``, a graph task whose node and
+edge features are integer codes declared categorical (:mod:`.codes`). The generative processes
+are in :mod:`.generators`. Split protocols (a grid's ``split:``): all but ``synthetic-link`` and
+``synthetic-edge-multilabel`` draw their split per seed, and the node and graph classification
+and regression sets also offer stratified k-fold (:mod:`.datasets`).
 """
 
 from harness import Component, Param, TaskType, hookimpl
 from harness.cell import FIXED, FOLDS, PER_SEED
+from harness.features import metadata_entry
+
+from harness_synthetic.codes import TYPED_CODES
 
 _VERSION = "1"
 _SEED = Param("seed", "int", 0, "seed of the generative process (the data, not the training run)", minimum=0)
@@ -21,7 +25,7 @@ _GRAPHS = Param("num_graphs", "int", 400, "number of graphs", minimum=20)
 _ALL_SPLITS = (FIXED, PER_SEED, FOLDS)
 
 
-def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, provides=(), splits=_ALL_SPLITS):
+def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, provides=(), splits=_ALL_SPLITS, metadata=None):
     return Component(
         kind="dataset",
         name=name,
@@ -30,7 +34,7 @@ def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, pr
         params=params,
         version=version,
         task_types={task_type},
-        metadata={"metric": metric, "source": "generated in code (harness_synthetic.generators)"},
+        metadata={"metric": metric, "source": "generated in code (harness_synthetic.generators)", **(metadata or {})},
         provides=frozenset(provides),
         splits=splits,
     )
@@ -83,6 +87,24 @@ def harness_datasets():
             TaskType.GRAPH_REGRESSION,
             "rmse",
             (_SEED, _GRAPHS),
+        ),
+        _dataset(
+            "synthetic-categorical",
+            "typed_graph_classification",
+            "Random graphs with integer-coded node types and bond types (declared categorical): predict whether a type-2 bond joins two type-0 nodes.",
+            TaskType.GRAPH_CLASSIFICATION,
+            "rocauc",
+            (_SEED, _GRAPHS),
+            metadata=metadata_entry((TYPED_CODES, {})),
+        ),
+        _dataset(
+            "synthetic-edge-multilabel",
+            "edge_multilabel",
+            "Contextual block graph whose edges are the items: each pair is labelled with the communities of its two nodes (one binary label per community).",
+            TaskType.EDGE_MULTILABEL,
+            "rocauc",
+            (_SEED, _NODES, Param("num_labels", "int", 4, "number of communities, one binary label each", minimum=2), _FEATURES, _NOISE),
+            splits=(FIXED,),
         ),
         _dataset(
             "synthetic-link",

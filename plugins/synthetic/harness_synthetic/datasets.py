@@ -9,11 +9,13 @@ data seed drawing the deal) and the cell's fold is the test set.
 from __future__ import annotations
 
 import torch
+from torch_geometric.data import Data
 from torch_geometric.transforms import RandomLinkSplit
 
 from harness.data.splits import FOLDS, Split, fold_split
 from harness.task import Task
 from harness_synthetic import generators
+from harness_synthetic.codes import TYPED_CODES
 
 
 def _node_split(labels: torch.Tensor, per_class: int, seed: int) -> dict[str, torch.Tensor]:
@@ -69,13 +71,13 @@ def node_multilabel(root, seed, num_nodes, num_labels, num_features, feature_noi
     return _node_task("synthetic-multilabel", "node-multilabel", "rocauc", num_labels, data, items)
 
 
-def _graph_task(name, task_type, metric, graphs, seed, split_choice: Split | None) -> Task:
+def _graph_task(name, task_type, metric, graphs, seed, split_choice: Split | None, categorical=None) -> Task:
     y = torch.cat([g.y for g in graphs])
     # folds are stratified by class; regression targets are dealt without strata
     strata = y[:, 0].long() if task_type == "graph-classification" else torch.zeros(len(graphs), dtype=torch.long)
     items = _split(lambda split_seed: _random_split(len(graphs), split_seed, train=0.8, valid=0.1), strata, seed, split_choice)
     labels = {split: y[index] for split, index in items.items()}
-    return Task(name=name, task_type=task_type, metric=metric, num_outputs=y.size(1), graphs=graphs, items=items, labels=labels)
+    return Task(name=name, task_type=task_type, metric=metric, num_outputs=y.size(1), graphs=graphs, items=items, labels=labels, categorical=categorical)
 
 
 def graph_classification(root, seed, num_graphs, clique_size, split_choice: Split | None = None) -> Task:
@@ -86,6 +88,24 @@ def graph_classification(root, seed, num_graphs, clique_size, split_choice: Spli
 def graph_regression(root, seed, num_graphs, split_choice: Split | None = None) -> Task:
     graphs = generators.triangle_density(num_graphs, seed)
     return _graph_task("synthetic-graph-regression", "graph-regression", "rmse", graphs, seed, split_choice)
+
+
+def typed_graph_classification(root, seed, num_graphs, split_choice: Split | None = None) -> Task:
+    graphs = generators.typed_graphs(num_graphs, seed)
+    return _graph_task("synthetic-categorical", "graph-classification", "rocauc", graphs, seed, split_choice, categorical=TYPED_CODES)
+
+
+def edge_multilabel(root, seed, num_nodes, num_labels, num_features, feature_noise) -> Task:
+    data = generators.contextual_sbm(num_nodes, num_labels, num_features, feature_noise, seed)
+    pairs = data.edge_index[:, data.edge_index[0] < data.edge_index[1]]
+    communities = torch.nn.functional.one_hot(data.y, num_labels)
+    pair_labels = (communities[pairs[0]] | communities[pairs[1]]).float()
+    split = _random_split(pairs.size(1), seed, train=0.7, valid=0.1)
+    items = {name: pairs[:, index] for name, index in split.items()}
+    labels = {name: pair_labels[index] for name, index in split.items()}
+    train = items["train"]
+    graph = Data(x=data.x, edge_index=torch.cat([train, train.flip(0)], dim=1), num_nodes=num_nodes)
+    return Task(name="synthetic-edge-multilabel", task_type="edge-multilabel", metric="rocauc", num_outputs=num_labels, data=graph, items=items, labels=labels)
 
 
 def link_prediction(root, seed, num_nodes, num_features, feature_noise) -> Task:

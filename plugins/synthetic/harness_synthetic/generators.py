@@ -18,6 +18,15 @@
 - **Link SBM** (link prediction): the contextual SBM with 4 communities; 5% of the edges are
   held out for validation and 10% for test (PyG's ``RandomLinkSplit``), each with as many
   random non-edges as negatives; message passing uses the training edges only.
+- **Community pairs** (edge multi-label): the contextual SBM; each edge ``{u, v}`` is an item
+  with one binary label per community, 1 where ``u`` or ``v`` belongs to it; 70/10/20 of the
+  edges are split at random and messages pass over the training edges only.
+- **Typed graphs** (graph classification on categorical features): Erdos-Renyi graphs with
+  ``n ~ U{8..20}``, ``p ~ U(0.15, 0.3)``; every node has two integer codes (a type in 0..4 and
+  a charge in 0..2), every undirected edge one (a bond type in 0..2, the same both ways). In
+  half of the graphs, chosen at random, one edge is made a type-2 bond between two type-0
+  nodes; in the others no such bond is left (those bonds become type 0). The label says
+  whether the graph has one: it depends on the codes as categories, not as numbers.
 """
 
 from __future__ import annotations
@@ -25,6 +34,8 @@ from __future__ import annotations
 import torch
 from torch_geometric.data import Data
 from torch_geometric.utils import erdos_renyi_graph, stochastic_blockmodel_graph, to_undirected
+
+from harness_synthetic.codes import TYPED_CODES
 
 
 def _fixed_rng(seed: int):
@@ -114,6 +125,30 @@ def triangle_density(num_graphs, seed) -> list[Data]:
         adjacency[edge_index[0], edge_index[1]] = 1.0
         triangles = torch.trace(adjacency @ adjacency @ adjacency) / 6
         graphs.append(Data(x=torch.ones(n, 1), edge_index=edge_index, y=torch.tensor([[float(triangles) / n]]), num_nodes=n))
+    return graphs
+
+
+def typed_graphs(num_graphs, seed) -> list[Data]:
+    generator = torch.Generator().manual_seed(seed)
+    graphs = []
+    for index in range(num_graphs):
+        n = int(torch.randint(8, 21, (1,), generator=generator))
+        p = float(0.15 + 0.15 * torch.rand(1, generator=generator))
+        edge_index = _er_graph(n, p, seed * 1_000_003 + index)
+        pairs = edge_index[:, edge_index[0] < edge_index[1]]
+        x = torch.stack([torch.randint(size, (n,), generator=generator) for size in TYPED_CODES.node], dim=1)
+        bonds = torch.randint(TYPED_CODES.edge[0], (pairs.size(1),), generator=generator)
+        wanted = bool(torch.rand(1, generator=generator) < 0.5)
+        if wanted and pairs.size(1):
+            chosen = int(torch.randint(pairs.size(1), (1,), generator=generator))
+            x[pairs[:, chosen], 0] = 0
+            bonds[chosen] = 2
+        marked = (x[pairs[0], 0] == 0) & (x[pairs[1], 0] == 0) & (bonds == 2)
+        if not wanted:
+            bonds[marked] = 0
+        label = float(bool(marked.any()) and wanted)
+        edge_attr = torch.cat([bonds, bonds]).unsqueeze(1)
+        graphs.append(Data(x=x, edge_index=torch.cat([pairs, pairs.flip(0)], dim=1), edge_attr=edge_attr, y=torch.tensor([[label]]), num_nodes=n))
     return graphs
 
 
