@@ -62,7 +62,7 @@ def test_third_party_plugin_is_discovered_with_its_distribution(on_path):
     assert info is not None and info.distribution == "harness-example-plugin" and info.version == "0.1.0"
     assert registry.owners[("dataset", "karate")] == "example"
     assert registry.owners[("method", "label-propagation")] == "example"
-    assert info.components == ["dataset:karate", "method:label-propagation"]
+    assert info.components == ["dataset:karate", "method:label-propagation", "method:transferred-propagation"]
 
 
 def test_broken_plugin_is_reported_and_skipped(on_path):
@@ -95,7 +95,7 @@ def test_plugins_command_shows_distribution_file_components_and_failures(site):
     assert result.returncode == 0, result.stderr
     assert "example: harness-example-plugin 0.1.0" in result.stdout
     assert "harness_example_plugin/__init__.py" in result.stdout
-    assert "dataset:karate, method:label-propagation" in result.stdout
+    assert "dataset:karate, method:label-propagation, method:transferred-propagation" in result.stdout
     assert "broken: harness-broken-plugin 0.1.0 FAILED TO LOAD" in result.stdout
     assert "broken on purpose" in result.stdout
     strict = _cli(["plugins", "--strict-plugins"], site=site)
@@ -236,3 +236,32 @@ def test_the_core_imports_no_plugin():
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             offenders += [f"{path.name}: {name}" for name in names if name.split(".")[0] in plugin_packages]
     assert plugin_packages and not offenders
+
+
+def test_third_party_method_with_a_stage_and_a_dataset_reference(site, tmp_path):
+    """The example plugin's ``transferred-propagation`` measures alpha on the dataset its
+    ``corpus`` references: once per corpus (a stage), reused by every other cell."""
+    import json
+
+    methods = ["transferred-propagation", {"name": "transferred-propagation", "label": "from-seed-1", "params": {"corpus": {"name": "karate", "params": {"seed": 1}}}}]
+    grid = tmp_path / "grid.yaml"
+    grid.write_text(yaml.safe_dump({"seeds": [0, 1, 2], "datasets": ["karate"], "backbones": ["mlp"], "methods": methods}))
+    result = _cli(["run", "--grid", str(grid), "--results-dir", "results", "--cache-dir", "cache"], site=site, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    records = [json.loads(p.read_text()) for p in (tmp_path / "results" / "karate").glob("*.json")]
+    by_corpus = {}
+    for record in records:
+        corpus = record["config"]["method"]["params"]["corpus"]
+        assert corpus["name"] == "karate" and corpus["version"]  # the reference's identity is in the cell id
+        (stage,) = record["stages"]
+        by_corpus.setdefault(json.dumps(corpus, sort_keys=True), []).append(stage)
+    assert len(by_corpus) == 2
+    for stages in by_corpus.values():
+        assert len({s["key"] for s in stages}) == 1 and sorted(s["status"] for s in stages) == ["built", "reused", "reused"]
+    keys = {stages[0]["key"] for stages in by_corpus.values()}
+    assert len(keys) == 2  # another corpus split, another stage
+
+    grid.write_text(yaml.safe_dump({"seeds": 1, "datasets": ["karate"], "backbones": ["mlp"], "methods": [{"name": "transferred-propagation", "params": {"corpus": "karat"}}]}))
+    misspelled = _cli(["run", "--grid", str(grid), "--results-dir", "other"], site=site, cwd=tmp_path)
+    assert misspelled.returncode == 2 and not (tmp_path / "other").exists()
+    assert "methods[0].params.corpus: unknown dataset 'karat'" in misspelled.stderr and "did you mean 'karate'?" in misspelled.stderr

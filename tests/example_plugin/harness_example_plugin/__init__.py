@@ -8,6 +8,9 @@ and reference entries for its leaderboard.
   (:mod:`harness.data`).
 - ``label-propagation``: Zhu and Ghahramani's label propagation (PyG's ``LabelPropagation``),
   which spreads the training labels over the graph; it trains nothing and ignores the backbone.
+- ``transferred-propagation``: label propagation whose ``alpha`` is the training-edge homophily
+  measured on the dataset its ``corpus`` parameter references (a stage: measured once per
+  corpus, reused by every cell and seed), to show a method with a stage and a dataset reference.
 - ``submissions/karate/*.yaml``: entries the leaderboard shows beside this harness's rows.
 """
 
@@ -41,5 +44,16 @@ def harness_methods():
                 Param("num_layers", "int", 10, "propagation steps", minimum=1),
                 Param("alpha", "float", 0.9, "weight of propagated versus original labels", minimum=0),
             ),
-        )
+        ),
+        Component(
+            kind="method",
+            name="transferred-propagation",
+            factory="harness_example_plugin.transferred:TransferredPropagation",
+            doc="Label propagation with alpha set to the training-edge homophily of a reference dataset (a shared stage).",
+            task_types={TaskType.NODE_CLASSIFICATION},
+            params=(
+                Param("corpus", "dataset", "karate", "the dataset whose training labels set alpha"),
+                Param("num_layers", "int", 10, "propagation steps", minimum=1),
+            ),
+        ),
     ]
