@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--submissions", default=None, metavar="DIR")
 
     listing = commands.add_parser("list", parents=[plugin_options], help="list components with their parameters")
-    listing.add_argument("kind", nargs="?", choices=["datasets", "encoders", "backbones", "methods", "executors"])
+    listing.add_argument("kind", nargs="?", choices=["datasets", "encoders", "backbones", "methods", "executors", "metrics"])
 
     commands.add_parser("plugins", parents=[plugin_options], help="list installed plugins and what they provide")
 
@@ -89,7 +89,10 @@ def main(argv: list[str] | None = None) -> int:
 def _registry(args):
     from harness.registry import load_registry
 
+    from harness import metrics
+
     plugins, registry = load_registry(args.plugin, strict=args.strict_plugins)
+    metrics.use(registry)  # records, submissions and tables resolve metrics in this registry
     for failure in plugins.failed:
         print(f"warning: plugin {failure.name} ({failure.distribution}) was skipped: {failure.error}", file=sys.stderr)
     for problem in registry.problems:
@@ -182,6 +185,7 @@ def _render_leaderboards(results_dir, out_dir, submissions_dir, datasets=None) -
 def cmd_leaderboard(args) -> int:
     if not Path(args.results_dir).is_dir():
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
+    _registry(args)
     for path in _render_leaderboards(args.results_dir, args.out, _submissions_dir(args)):
         print(f"leaderboard: {path}")
     return EXIT_OK
@@ -196,6 +200,7 @@ def cmd_compare(args) -> int:
 
     if not Path(args.results_dir).is_dir():
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
+    _registry(args)
     tables = build_tables(ResultStore(args.results_dir).records(), _submissions_dir(args), [args.dataset])
     if args.dataset not in tables:
         raise InvalidInput(f"no records or submissions for dataset {args.dataset!r} in {args.results_dir!r}")
@@ -221,6 +226,10 @@ def cmd_list(args) -> int:
             if kind == "dataset":
                 meta = ", ".join(f"{k}={v}" for k, v in component.metadata.items())
                 print(f"      task: {component.task_type}{'; ' + meta if meta else ''}")
+            elif kind == "metric":
+                direction = "higher is better" if component.metadata.get("higher_is_better") else "lower is better"
+                print(f"      {direction}; applies to: {', '.join(sorted(component.task_types))}")
+                print(f"      inputs: {component.metadata.get('inputs')}")
             elif kind != "executor" and component.task_types != _all_types():
                 print(f"      supports: {', '.join(sorted(component.task_types))}")
             if component.needs:
@@ -257,6 +266,7 @@ def cmd_plot(args) -> int:
 
     if not Path(args.results_dir).is_dir():
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
+    _registry(args)
     records = list(ResultStore(args.results_dir).records())
     tables = build_tables(records, _submissions_dir(args), args.dataset)
     for path in plot_all(records, tables, args.out, args.dataset):

@@ -3,7 +3,8 @@ files, and the small typed facade through which the core calls hooks.
 
 Built-in components are packages under ``plugins/`` registered through the same entry-point
 group as any third-party plugin; only the executors and the progress display, which are part of
-running a grid rather than of what is benchmarked, are registered here directly.
+running a grid rather than of what is benchmarked, and the built-in metrics
+(:mod:`harness.metrics`), which every dataset names, are registered here directly.
 
 Environment:
 
@@ -32,7 +33,7 @@ ENTRY_POINT_GROUP = "harness"
 DISABLE_AUTOLOAD_ENV = "HARNESS_DISABLE_PLUGIN_AUTOLOAD"
 ONLY_ENV = "HARNESS_PLUGINS"
 BLOCK_ENV = "HARNESS_BLOCK_PLUGINS"
-INTERNAL_PLUGINS = ("harness.executors",)
+INTERNAL_PLUGINS = ("harness.executors", "harness.metrics")
 
 
 class PluginError(Exception):
