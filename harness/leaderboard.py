@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from harness import metrics
 from harness.atomic import write_text_atomic
 from harness.stats import SIGNIFICANCE, ScoreSummary, same_mean, welch_p_value
 from harness.submissions import Submission
@@ -74,7 +75,7 @@ def rows_from_records(records: Iterable[dict[str, Any]]) -> dict[str, tuple[str,
         for key, records_of_entry in entries.items():
             config = json.loads(key)
             first = records_of_entry[0]
-            higher = first["higher_is_better"]
+            higher = _higher_is_better(metric, first["higher_is_better"])
             labels = {axis: first["cell"][axis].get("label") for axis in ("dataset", "encoder", "backbone", "method")}
             tests = [r["test"] for r in records_of_entry]
             hardware = Counter(r.get("hardware") for r in records_of_entry).most_common(1)[0][0]
@@ -97,6 +98,23 @@ def rows_from_records(records: Iterable[dict[str, Any]]) -> dict[str, tuple[str,
         name = dataset if metrics_per_dataset[dataset] == 1 else f"{dataset}-{metric}"
         tables[name] = (metric, higher, rows)
     return tables
+
+
+def _higher_is_better(metric: str, recorded: bool) -> bool:
+    """The metric's direction from the registry; a record of a metric no installed plugin
+    registers any more keeps the direction it was written with."""
+    try:
+        return metrics.installed().higher_is_better(metric)
+    except metrics.UnknownMetric:
+        return recorded
+
+
+def display_name(metric: str) -> str:
+    """The registered metric's display name (the reference itself when unregistered)."""
+    try:
+        return metrics.installed().display(metric)
+    except metrics.UnknownMetric:
+        return metric
 
 
 def _mean_seconds(records: list[dict[str, Any]]) -> float | None:
@@ -168,14 +186,15 @@ def render(dataset: str, metric: str, higher_is_better: bool, rows: list[Row], o
     import pandas as pd
     from tabulate import tabulate
 
-    headers = [c.format(metric=metric) for c in COLUMNS]
+    shown = display_name(metric)
+    headers = [c.format(metric=shown) for c in COLUMNS]
     table = [_cells(row) for row in rank(rows, higher_is_better)]
     direction = "higher is better" if higher_is_better else "lower is better"
     markdown = "\n".join(
         [
             f"# {dataset}",
             "",
-            f"Metric: {metric} ({direction}). Mean ± unbiased standard deviation over seeds.",
+            f"Metric: {shown} ({direction}). Mean ± unbiased standard deviation over seeds.",
             "",
             tabulate(table, headers=headers, tablefmt="github", disable_numparse=True),
             "",
@@ -207,47 +226,36 @@ def _configurations(rows: list[Row]) -> list[str]:
 
 
 def build_tables(records, submissions_dir: str | Path, datasets: Iterable[str] | None = None):
-    """Per dataset: (metric, higher_is_better, rows) from records and submissions together."""
-    from harness.evaluator import higher_is_better
-    from harness.submissions import load_submissions, submitted_datasets
+    """Per table: (metric, higher_is_better, rows) from records and submissions together.
+    Submitted entries join the table of their dataset and metric (an entry without a metric, in
+    a folder without ``_dataset.yaml``, joins its dataset's only table)."""
+    from harness.submissions import folder_metric, load_submissions, submitted_datasets
 
     tables = rows_from_records(records)
     dataset_of = {name: rows[0].config["dataset"]["name"] for name, (_, _, rows) in tables.items()}
     wanted = set(datasets) if datasets is not None else set(dataset_of.values()) | set(submitted_datasets(submissions_dir))
     result = {name: table for name, table in tables.items() if dataset_of[name] in wanted}
     for dataset in sorted(wanted):
-        submitted = rows_from_submissions(load_submissions(submissions_dir, dataset))
-        if not submitted:
-            continue
-        metric = _submitted_metric(submissions_dir, dataset)
-        # Submitted rows join the table of their dataset with the same metric (or the only one).
-        split_by_metric = dataset not in result and any(dataset_of.get(n) == dataset for n in result)
-        name = f"{dataset}-{metric}" if split_by_metric else dataset
-        if name in result:
-            table_metric, higher, rows = result[name]
-            result[name] = (table_metric, higher, rows + submitted)
-        else:
-            result[name] = (metric or "score", higher_is_better(metric) if metric else True, submitted)
+        default = folder_metric(submissions_dir, dataset)
+        by_metric: dict[str | None, list[Submission]] = defaultdict(list)
+        for submission in load_submissions(submissions_dir, dataset):
+            by_metric[submission.metric or default].append(submission)
+        for metric, entries in by_metric.items():
+            name = _table_of(result, dataset_of, dataset, metric)
+            submitted = rows_from_submissions(entries)
+            if name in result:
+                table_metric, higher, rows = result[name]
+                result[name] = (table_metric, higher, rows + submitted)
+            else:
+                result[name] = (metric or "score", metrics.installed().higher_is_better(metric) if metric else True, submitted)
+                dataset_of[name] = dataset
     return dict(sorted(result.items()))
 
 
-def _submitted_metric(submissions_dir, dataset: str) -> str | None:
-    import yaml
-
-    from harness.evaluator import higher_is_better
-    from harness.submissions import SubmissionError
-
-    meta = Path(submissions_dir) / dataset / "_dataset.yaml"
-    if not meta.is_file():
-        return None
-    try:
-        raw = yaml.safe_load(meta.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise SubmissionError(f"{meta}: YAML syntax error: {error}") from None
-    metric = raw.get("metric") if isinstance(raw, dict) else None
-    if metric is not None:
-        try:
-            higher_is_better(str(metric))
-        except ValueError as error:
-            raise SubmissionError(f"{meta}: {error}") from None
-    return metric
+def _table_of(result, dataset_of, dataset: str, metric: str | None) -> str:
+    """The table submitted entries of ``dataset`` with ``metric`` join (None: any metric)."""
+    tables = [name for name in result if dataset_of.get(name) == dataset]
+    matching = [name for name in tables if metric is None or result[name][0] == metric]
+    if matching:
+        return matching[0]
+    return f"{dataset}-{metric}" if tables else dataset
