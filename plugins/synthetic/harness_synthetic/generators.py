@@ -18,6 +18,9 @@
 - **Link SBM** (link prediction): the contextual SBM with 4 communities; 5% of the edges are
   held out for validation and 10% for test (PyG's ``RandomLinkSplit``), each with as many
   random non-edges as negatives; message passing uses the training edges only.
+- **Link ranking SBM** (link ranking): the same graph; 5% of the edges are held out for
+  validation and 10% for test; every endpoint of a held-out edge is a query that ranks all
+  nodes, its own training (and, for test, validation) edges left out.
 """
 
 from __future__ import annotations
