@@ -152,3 +152,24 @@ def test_a_grid_runs_the_ranking_protocol_with_metrics_computed_by_the_harness(h
     for name in ("mrr", "recall@20", "ndcg@20"):
         assert recorded[name] == pytest.approx(masked[name], abs=1e-12)
     assert recorded["mrr"] > unmasked_mrr  # without the mask the training neighbours would rank first
+
+
+def test_the_usair_ranking_variant_holds_out_the_link_datasets_edges(harness_registry):
+    from conftest import SHARED_DATA
+
+    if not (SHARED_DATA / "linkpred_seal_classic" / "USAir.txt").is_file():
+        pytest.skip(f"the shared link data is not at {SHARED_DATA} (set HARNESS_SHARED_DATA)")
+    load = lambda name: harness_registry.get("dataset", name).load()(root=str(SHARED_DATA), split_seed=3)
+    ranking, link = load("usair-ranking"), load("usair")
+    assert (ranking.task_type, ranking.metric, ranking.extra_metrics) == ("link-ranking", "mrr", ("recall@20", "ndcg@20"))
+    for split in ("valid", "test"):
+        pairs, labels = link.items[split], link.labels[split]
+        held_out = {tuple(sorted(p)) for p in pairs[:, labels == 1].t().tolist()}
+        positives, excluded = split_target(ranking.labels[split])
+        rows, columns = np.nonzero(positives)
+        queries = ranking.items[split].numpy()
+        assert {tuple(sorted((int(queries[r]), int(c)))) for r, c in zip(rows, columns)} == held_out
+        source, target = ranking.data.edge_index.numpy()
+        row_of = {node: row for row, node in enumerate(queries)}
+        assert all(excluded[row_of[u], v] for u, v in zip(source, target) if u in row_of)
+    assert torch.equal(ranking.data.edge_index, link.data.edge_index)
