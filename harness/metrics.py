@@ -28,8 +28,6 @@ from typing import Any, Iterable, Mapping
 from harness import hookimpl
 from harness.components import Component, Param, TaskType
 
-METRIC_METADATA = ("higher_is_better", "display", "inputs", "at")
-
 
 class UnknownMetric(ValueError):
     """A reference names no registered metric, or sets its parameter to an invalid value."""
