@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--submissions", default=None, metavar="DIR", help=SUBMISSIONS_HELP)
 
     listing = commands.add_parser("list", parents=[plugin_options], help="list components with their parameters")
-    listing.add_argument("kind", nargs="?", choices=["datasets", "encoders", "backbones", "methods", "executors"])
+    listing.add_argument("kind", nargs="?", choices=["datasets", "encoders", "backbones", "methods", "executors", "metrics"])
     listing.add_argument("name", nargs="?", help="show this one component in full")
 
     commands.add_parser("plugins", parents=[plugin_options], help="list installed plugins and what they provide")
@@ -101,7 +101,10 @@ def main(argv: list[str] | None = None) -> int:
 def _registry(args):
     from harness.registry import load_registry
 
+    from harness import metrics
+
     plugins, registry = load_registry(args.plugin, strict=args.strict_plugins)
+    metrics.use(registry)  # records, submissions and tables resolve metrics in this registry
     for failure in plugins.failed:
         print(f"warning: plugin {failure.name} ({failure.distribution}) was skipped: {failure.error}", file=sys.stderr)
     for problem in registry.problems:
@@ -230,6 +233,7 @@ def _render_leaderboards(results_dir, out_dir, submissions_dir, datasets=None) -
 def cmd_leaderboard(args) -> int:
     if not Path(args.results_dir).is_dir():
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
+    _registry(args)
     for path in _render_leaderboards(args.results_dir, _tables_dir(args.results_dir, args.out), _all_submissions(args)):
         print(f"leaderboard: {path}")
     return EXIT_OK
@@ -244,6 +248,7 @@ def cmd_compare(args) -> int:
 
     if not Path(args.results_dir).is_dir():
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
+    _registry(args)
     tables = build_tables(ResultStore(args.results_dir).load(), _all_submissions(args), [args.dataset])
     if args.dataset not in tables:
         raise InvalidInput(f"no records or submissions for dataset {args.dataset!r} in {args.results_dir!r}")
@@ -272,6 +277,10 @@ def cmd_list(args) -> int:
                 meta = ", ".join(f"{k}={v}" for k, v in component.metadata.items())
                 print(f"      task: {component.task_type}{'; ' + meta if meta else ''}")
                 print(f"      splits: {', '.join(component.splits) or 'none (only a dataset reference may name it)'}")
+            elif kind == "metric":
+                direction = "higher is better" if component.metadata.get("higher_is_better") else "lower is better"
+                print(f"      {direction}; applies to: {', '.join(sorted(component.task_types))}")
+                print(f"      inputs: {component.metadata.get('inputs')}")
             elif kind != "executor" and component.task_types != _all_types():
                 print(f"      supports: {', '.join(sorted(component.task_types))}")
             if component.needs:
@@ -340,6 +349,7 @@ def cmd_plot(args) -> int:
 
     if not Path(args.results_dir).is_dir():
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
+    _registry(args)
     records = list(ResultStore(args.results_dir).load())
     tables = build_tables(records, _all_submissions(args), args.dataset)
     for path in plot_all(records, tables, args.out or str(Path(_tables_dir(args.results_dir, None)) / "plots"), args.dataset):

@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping
 
 from harness.cell import FIXED, SPLIT_PROTOCOLS
 
-KINDS = ("dataset", "encoder", "backbone", "method", "executor")
+KINDS = ("dataset", "encoder", "backbone", "method", "executor", "metric")
 
 
 class TaskType:
@@ -27,6 +27,8 @@ class TaskType:
     GRAPH_REGRESSION = "graph-regression"
     LINK_PREDICTION = "link-prediction"
     EDGE_MULTILABEL = "edge-multilabel"
+    #: link prediction evaluated by ranking every candidate node for each query node
+    LINK_RANKING = "link-ranking"
 
     ALL = frozenset(
         {
@@ -36,12 +38,15 @@ class TaskType:
             GRAPH_REGRESSION,
             LINK_PREDICTION,
             EDGE_MULTILABEL,
+            LINK_RANKING,
         }
     )
     NODE_LEVEL = frozenset({NODE_CLASSIFICATION, NODE_MULTILABEL})
     GRAPH_LEVEL = frozenset({GRAPH_CLASSIFICATION, GRAPH_REGRESSION})
     #: tasks whose items are node pairs ``(2, n)`` over one graph
     EDGE_LEVEL = frozenset({LINK_PREDICTION, EDGE_MULTILABEL})
+    #: tasks evaluated per query node against every candidate node (training items are edges)
+    RANKING_LEVEL = frozenset({LINK_RANKING})
 
 
 _PYTHON_TYPES: Mapping[str, tuple[type, ...]] = {
@@ -145,7 +150,8 @@ def _reference_shape_problem(value: Any) -> str | None:
 class Component:
     """A declaration of one component, as returned by the ``harness_*`` component hooks.
 
-    :param kind: one of ``dataset``, ``encoder``, ``backbone``, ``method``, ``executor``.
+    :param kind: one of ``dataset``, ``encoder``, ``backbone``, ``method``, ``executor``,
+        ``metric`` (see :mod:`harness.metrics` for what a metric declares).
     :param name: the unique name a grid uses.
     :param factory: ``"module:attribute"`` of the callable that builds the component.
     :param doc: a one-line description.

@@ -1,5 +1,7 @@
-"""Evaluators with OGB's input contract: ``Evaluator(metric).eval({"y_true", "y_pred"})``.
+"""The per-item metrics with OGB's input contract: ``Evaluator(metric).eval({"y_true", "y_pred"})``.
 
+These implement the built-in metrics ``acc``, ``rocauc``, ``ap``, ``rmse``, ``mae`` and
+``hits@K``, registered (with their direction and input contract) by :mod:`harness.metrics`.
 Like OGB's ``Evaluator``, an evaluator checks its input and says what it expected instead of
 guessing. ``y_pred`` is what a method returns: class scores ``(n, C)`` for single-label
 accuracy (arg-max taken here), one score per task ``(n, T)`` for ROC-AUC and regression, one
@@ -13,25 +15,12 @@ import re
 
 import numpy as np
 
-HIGHER_IS_BETTER = {"acc": True, "rocauc": True, "ap": True, "rmse": False, "mae": False}
+IMPLEMENTED = ("acc", "rocauc", "ap", "rmse", "mae", "hits@K")
 _HITS = re.compile(r"^hits@([1-9]\d*)$")  # K >= 1: Hits@0 has no K-th best negative
 
 
 class EvaluatorInputError(ValueError):
     """The input to an evaluator is malformed."""
-
-
-def higher_is_better(metric: str) -> bool:
-    if _HITS.match(metric):
-        return True
-    try:
-        return HIGHER_IS_BETTER[metric]
-    except KeyError:
-        raise ValueError(f"unknown metric {metric!r}; valid: {', '.join(valid_metrics())}") from None
-
-
-def valid_metrics() -> list[str]:
-    return [*HIGHER_IS_BETTER, "hits@K"]
 
 
 def _as_numpy(name: str, value) -> np.ndarray:
@@ -46,9 +35,9 @@ class Evaluator:
     """Computes one metric; refuses malformed input with a message naming what it expected."""
 
     def __init__(self, metric: str):
-        higher_is_better(metric)  # validates the name
+        if metric not in IMPLEMENTED[:-1] and not _HITS.match(str(metric)):
+            raise ValueError(f"unknown metric {metric!r}; this evaluator implements {', '.join(IMPLEMENTED)}")
         self.metric = metric
-        self.higher_is_better = higher_is_better(metric)
 
     def eval(self, input_dict: dict) -> dict[str, float]:
         if not isinstance(input_dict, dict) or not {"y_true", "y_pred"} <= set(input_dict):
@@ -127,6 +116,11 @@ class Evaluator:
 
     def _mae(self, y_true: np.ndarray, y_pred: np.ndarray) -> float:
         return self._per_task(y_true, y_pred, lambda t, p: np.mean(np.abs(t - p)), binary=False)
+
+
+def hits_at(k: int) -> Evaluator:
+    """The evaluator of ``hits@k`` (the factory of the registered metric ``hits``)."""
+    return Evaluator(f"hits@{k}")
 
 
 def _hits_at_k(y_true: np.ndarray, y_pred: np.ndarray, k: int) -> float:

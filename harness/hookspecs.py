@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from harness import PROJECT_NAME
+from harness.components import Component
 
 if TYPE_CHECKING:
     from harness.cell import Cell
@@ -87,6 +88,24 @@ def harness_executors() -> list[Component]:
         started)`` with all three arguments, positionally: ``function`` is a picklable
         callable that runs one cell and returns its record, ``started(cell)`` must be called as
         each cell is handed over, and ``map`` yields ``(cell, record)`` as cells finish.
+    """
+
+
+@hookspec
+def harness_metrics() -> list[Component]:
+    """Declare metric components.
+
+    Called once when the registry is built. Datasets name a registered metric (``acc``,
+    ``hits@20``); the evaluator, the leaderboard (direction, display name) and submitted
+    entries look it up in the same registry. The built-in metrics are declared this way by the
+    internal plugin :mod:`harness.metrics`.
+
+    :return: a list of :class:`harness.Component` with ``kind="metric"``, best built with
+        :func:`harness.metrics.metric` (``higher_is_better``, ``display``, the input contract:
+        ``task_types`` and ``inputs``, ``params`` and ``at``, the parameter an ``@`` suffix
+        sets). The factory is called as ``factory(**params)`` when a score is first computed
+        and returns a callable ``(y_true, y_pred) -> float`` that raises
+        :class:`harness.evaluator.EvaluatorInputError` on malformed input.
     """
 
 

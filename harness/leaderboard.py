@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from harness import metrics
 from harness.atomic import write_text_atomic
 from harness.cell import AXES, FIXED, FOLDS, PER_SEED
 from harness.identity import DEFAULT_ENCODER
@@ -85,7 +86,7 @@ def rows_from_records(records: Iterable[Record | dict[str, Any]]) -> dict[str, t
         for key, records_of_entry in entries.items():
             config = json.loads(key)
             first = records_of_entry[0]
-            higher = first.higher_is_better
+            higher = _higher_is_better(metric, first.higher_is_better)
             tests = [r.test for r in records_of_entry]
             hardware = Counter(r.hardware for r in records_of_entry).most_common(1)[0][0]
             rows.append(
@@ -135,6 +136,23 @@ def protocol(records: list[Record]) -> str:
     if split["protocol"] == PER_SEED:
         return f"{_plural(seeds, 'split')} x 1 init"
     return f"1 split x {_plural(seeds, 'seed')}"
+
+
+def _higher_is_better(metric: str, recorded: bool) -> bool:
+    """The metric's direction from the registry; a record of a metric no installed plugin
+    registers any more keeps the direction it was written with."""
+    try:
+        return metrics.installed().higher_is_better(metric)
+    except metrics.UnknownMetric:
+        return recorded
+
+
+def display_name(metric: str) -> str:
+    """The registered metric's display name (the reference itself when unregistered)."""
+    try:
+        return metrics.installed().display(metric)
+    except metrics.UnknownMetric:
+        return metric
 
 
 def _mean_seconds(records: list[Record]) -> float | None:
@@ -207,14 +225,15 @@ def render(dataset: str, metric: str, higher_is_better: bool, rows: list[Row], o
     import pandas as pd
     from tabulate import tabulate
 
-    headers = [c.format(metric=metric) for c in COLUMNS]
+    shown = display_name(metric)
+    headers = [c.format(metric=shown) for c in COLUMNS]
     table = [_cells(row) for row in rank(rows, higher_is_better)]
     direction = "higher is better" if higher_is_better else "lower is better"
     markdown = "\n".join(
         [
             f"# {dataset}",
             "",
-            f"Metric: {metric} ({direction}). Mean ± unbiased standard deviation over a row's runs"
+            f"Metric: {shown} ({direction}). Mean ± unbiased standard deviation over a row's runs"
             " (Protocol: its splits x its seeds; per-seed splits draw split and initialisation from one seed).",
             "",
             tabulate(table, headers=headers, tablefmt="github", disable_numparse=True),
@@ -249,48 +268,37 @@ def _configurations(rows: list[Row]) -> list[str]:
 
 
 def build_tables(records, submissions_dir, datasets: Iterable[str] | None = None):
-    """Per dataset: (metric, higher_is_better, rows) from records and submissions together;
-    ``submissions_dir`` is one folder of entries or a list of them (see :mod:`harness.submissions`)."""
-    from harness.evaluator import higher_is_better
-    from harness.submissions import load_submissions, submitted_datasets
+    """Per table: (metric, higher_is_better, rows) from records and submissions together;
+    ``submissions_dir`` is one folder of entries or a list of them (see :mod:`harness.submissions`).
+    Submitted entries join the table of their dataset and metric (an entry without a metric, in
+    a folder without ``_dataset.yaml``, joins its dataset's only table)."""
+    from harness.submissions import folder_metric, load_submissions, submitted_datasets
 
     tables = rows_from_records(records)
     dataset_of = {name: rows[0].config["dataset"]["name"] for name, (_, _, rows) in tables.items()}
     wanted = set(datasets) if datasets is not None else set(dataset_of.values()) | set(submitted_datasets(submissions_dir))
     result = {name: table for name, table in tables.items() if dataset_of[name] in wanted}
     for dataset in sorted(wanted):
-        submitted = rows_from_submissions(load_submissions(submissions_dir, dataset))
-        if not submitted:
-            continue
-        metric = _submitted_metric(submissions_dir, dataset)
-        # Submitted rows join the table of their dataset with the same metric (or the only one).
-        split_by_metric = dataset not in result and any(dataset_of.get(n) == dataset for n in result)
-        name = f"{dataset}-{metric}" if split_by_metric else dataset
-        if name in result:
-            table_metric, higher, rows = result[name]
-            result[name] = (table_metric, higher, rows + submitted)
-        else:
-            result[name] = (metric or "score", higher_is_better(metric) if metric else True, submitted)
+        default = folder_metric(submissions_dir, dataset)
+        by_metric: dict[str | None, list[Submission]] = defaultdict(list)
+        for submission in load_submissions(submissions_dir, dataset):
+            by_metric[submission.metric or default].append(submission)
+        for metric, entries in by_metric.items():
+            name = _table_of(result, dataset_of, dataset, metric)
+            submitted = rows_from_submissions(entries)
+            if name in result:
+                table_metric, higher, rows = result[name]
+                result[name] = (table_metric, higher, rows + submitted)
+            else:
+                result[name] = (metric or "score", metrics.installed().higher_is_better(metric) if metric else True, submitted)
+                dataset_of[name] = dataset
     return dict(sorted(result.items()))
 
 
-def _submitted_metric(submissions_dir, dataset: str) -> str | None:
-    import yaml
-
-    from harness.evaluator import higher_is_better
-    from harness.submissions import SubmissionError, dataset_file
-
-    meta = dataset_file(submissions_dir, dataset)
-    if meta is None:
-        return None
-    try:
-        raw = yaml.safe_load(meta.read_text()) or {}
-    except yaml.YAMLError as error:
-        raise SubmissionError(f"{meta}: YAML syntax error: {error}") from None
-    metric = raw.get("metric") if isinstance(raw, dict) else None
-    if metric is not None:
-        try:
-            higher_is_better(str(metric))
-        except ValueError as error:
-            raise SubmissionError(f"{meta}: {error}") from None
-    return metric
+def _table_of(result, dataset_of, dataset: str, metric: str | None) -> str:
+    """The table submitted entries of ``dataset`` with ``metric`` join (None: any metric)."""
+    tables = [name for name in result if dataset_of.get(name) == dataset]
+    matching = [name for name in tables if metric is None or result[name][0] == metric]
+    if matching:
+        return matching[0]
+    return f"{dataset}-{metric}" if tables else dataset

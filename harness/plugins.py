@@ -3,8 +3,9 @@ files, and the small typed facade through which the core calls hooks.
 
 Built-in components are packages under ``plugins/`` registered through the same entry-point
 group as any third-party plugin; only the core's own pieces (the executors, the ``identity``
-encoder a grid defaults to, the progress display), which are part of running a grid rather than
-of what is benchmarked, are registered here directly, through the same hooks.
+encoder a grid defaults to, the built-in metrics of :mod:`harness.metrics` that every dataset
+names, the progress display), which are part of running a grid rather than of what is
+benchmarked, are registered here directly, through the same hooks.
 
 Environment:
 
@@ -33,7 +34,7 @@ ENTRY_POINT_GROUP = "harness"
 DISABLE_AUTOLOAD_ENV = "HARNESS_DISABLE_PLUGIN_AUTOLOAD"
 ONLY_ENV = "HARNESS_PLUGINS"
 BLOCK_ENV = "HARNESS_BLOCK_PLUGINS"
-INTERNAL_PLUGINS = ("harness.executors", "harness.identity")
+INTERNAL_PLUGINS = ("harness.executors", "harness.identity", "harness.metrics")
 
 
 class PluginError(Exception):

@@ -4,7 +4,7 @@
 - ``harness_results_dir``: an empty results folder under ``tmp_path``.
 - ``tiny_task``: ``tiny_task(task_type)`` gives a small seeded task of that family from the
   built-in synthetic datasets (``node-classification``, ``node-multilabel``,
-  ``graph-classification``, ``graph-regression``, ``link-prediction``).
+  ``graph-classification``, ``graph-regression``, ``link-prediction``, ``link-ranking``).
 - ``harness_run``: ``harness_run(grid_dict, plugin_files=())`` runs a grid given as a dict in a
   temporary folder with the local executor and returns ``(summary, records)``.
 
@@ -21,6 +21,7 @@ TINY_DATASETS = {
     "graph-classification": ("synthetic-graph", {"num_graphs": 40}),
     "graph-regression": ("synthetic-graph-regression", {"num_graphs": 40}),
     "link-prediction": ("synthetic-link", {"num_nodes": 120}),
+    "link-ranking": ("synthetic-ranking", {"num_nodes": 120}),
 }
 
 

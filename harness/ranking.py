@@ -29,6 +29,16 @@ random order among tied candidates (each positive tied with ``e - 1`` others at 
 a random ranking and the result never depends on the order of the candidates;
 ``"pessimistic"`` puts tied positives after tied negatives (a lower bound over tie-breaks);
 ``"optimistic"`` before them (an upper bound).
+
+**Filtered MRR** (:func:`filtered_ranks`): in the full-ranking setting, each held-out positive
+is ranked among its query's candidates that are neither masked nor other held-out positives,
+ties counting half as in OGB's MRR; MRR is the mean of ``1 / rank`` over all held-out positives.
+
+**The link-ranking protocol** (task type ``link-ranking``): a dataset's validation and test
+labels are ranking targets (:func:`ranking_target`, built from edge lists by
+:func:`ranking_splits`), a method returns a score for every (query, candidate) pair, and the
+registered metrics ``mrr``, ``recall@K`` and ``ndcg@K`` (:class:`RankingMetric`) score them here,
+in the harness, with the query's known edges left out.
 """
 
 from __future__ import annotations
@@ -146,16 +156,7 @@ def full_ranking_per_query(scores, positives, train_mask=None, k=20, ties: str =
     if ties not in TIES:
         raise EvaluatorInputError(f"ties must be one of {list(TIES)}, got {ties!r}")
     ks = _ks(k)
-    matrix = _scores("scores", scores, 2)
-    positive = _mask("positives", positives, matrix.shape)
-    masked = np.zeros(matrix.shape, dtype=bool) if train_mask is None else _mask("train_mask", train_mask, matrix.shape)
-    overlap = positive & masked
-    if overlap.any():
-        row, column = np.argwhere(overlap)[0]
-        raise EvaluatorInputError(f"{int(overlap.sum())} held-out positive(s) are also in train_mask (first: query {row}, candidate {column}); a held-out edge cannot be a training edge")
-    queries = np.flatnonzero(positive.any(axis=1))
-    if len(queries) == 0:
-        raise EvaluatorInputError("no query has a held-out positive")
+    matrix, positive, masked, queries = _ranking_inputs(scores, positives, train_mask)
     prefixes = {kk: _gain_prefix(matrix.shape[1], kk) for kk in ks}
     out = {"query": queries, **{f"{m}@{kk}": np.zeros(len(queries)) for kk in ks for m in ("recall", "ndcg")}}
     for slot, row in enumerate(queries):
@@ -171,6 +172,37 @@ def full_ranking_per_query(scores, positives, train_mask=None, k=20, ties: str =
             out[f"recall@{kk}"][slot] = _tie_sums(recall_prefix, above, tied, count, ties) / n_positive
             out[f"ndcg@{kk}"][slot] = _tie_sums(dcg_prefix, above, tied, count, ties) / ideal
     return out
+
+
+def _ranking_inputs(scores, positives, train_mask) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Checked ``(scores, positives, train_mask, queries with a positive)``."""
+    matrix = _scores("scores", scores, 2)
+    positive = _mask("positives", positives, matrix.shape)
+    masked = np.zeros(matrix.shape, dtype=bool) if train_mask is None else _mask("train_mask", train_mask, matrix.shape)
+    overlap = positive & masked
+    if overlap.any():
+        row, column = np.argwhere(overlap)[0]
+        raise EvaluatorInputError(f"{int(overlap.sum())} held-out positive(s) are also in train_mask (first: query {row}, candidate {column}); a held-out edge cannot be a training edge")
+    queries = np.flatnonzero(positive.any(axis=1))
+    if len(queries) == 0:
+        raise EvaluatorInputError("no query has a held-out positive")
+    return matrix, positive, masked, queries
+
+
+def filtered_ranks(scores, positives, train_mask=None) -> np.ndarray:
+    """The rank of every held-out positive (row-major order) among its query's negatives: the
+    candidates neither in ``train_mask`` nor positives of that query ("filtered" ranking, so
+    one held-out edge never pushes another down). Ties count half, as in :func:`ogb_ranks`.
+    Arguments as in :func:`full_ranking_per_query`."""
+    matrix, positive, masked, queries = _ranking_inputs(scores, positives, train_mask)
+    ranks = []
+    for row in queries:
+        negatives = np.sort(matrix[row, ~masked[row] & ~positive[row]])
+        values = matrix[row, positive[row]]
+        above = len(negatives) - np.searchsorted(negatives, values, side="right")
+        tied = np.searchsorted(negatives, values, side="right") - np.searchsorted(negatives, values, side="left")
+        ranks.append(1.0 + above + 0.5 * tied)
+    return np.concatenate(ranks)
 
 
 def full_ranking(scores, positives, train_mask=None, k=20, ties: str = "expected") -> dict[str, float]:
@@ -213,3 +245,73 @@ def masks_from_edges(queries, held_out, train, num_candidates: int, undirected: 
     if mask_self:
         mask[np.arange(len(query)), query] = True
     return positives, mask
+
+
+# --- the link-ranking protocol ----------------------------------------------------------------
+
+POSITIVE, CANDIDATE, EXCLUDED = 1, 0, -1
+
+
+def ranking_target(positives, excluded) -> np.ndarray:
+    """The labels of one split of a ``link-ranking`` task: ``int8 (n_queries, n_candidates)``
+    holding 1 for a held-out positive, 0 for any other candidate and -1 for a candidate left
+    out of the ranking (the query's known edges and itself)."""
+    positive = _mask("positives", positives, np.shape(positives))
+    left_out = _mask("excluded", excluded, positive.shape)
+    if (positive & left_out).any():
+        raise EvaluatorInputError("a held-out positive cannot also be excluded from the ranking")
+    target = np.full(positive.shape, CANDIDATE, dtype=np.int8)
+    target[positive] = POSITIVE
+    target[left_out] = EXCLUDED
+    return target
+
+
+def split_target(target) -> tuple[np.ndarray, np.ndarray]:
+    """``(positives, excluded)`` boolean matrices from a ranking target."""
+    array = _as_numpy("y_true", target)
+    if array.ndim != 2 or not np.issubdtype(array.dtype, np.integer):
+        raise EvaluatorInputError(f"y_true must be a ranking target: integers of shape (n_queries, n_candidates), got {array.dtype} {array.shape}")
+    if not np.isin(array, (POSITIVE, CANDIDATE, EXCLUDED)).all():
+        raise EvaluatorInputError("y_true must hold 1 (held-out positive), 0 (candidate) or -1 (excluded)")
+    return array == POSITIVE, array == EXCLUDED
+
+
+class RankingMetric:
+    """One metric of the link-ranking protocol: ``metric(target, scores) -> float`` with the
+    target of :func:`ranking_target` and the method's scores ``(n_queries, n_candidates)``.
+
+    ``measure``: ``mrr`` (the mean of ``1 / rank`` over every held-out positive, ranked among
+    its query's candidates that are neither excluded nor positives: :func:`filtered_ranks`),
+    ``recall`` or ``ndcg`` (at ``k``, per query then averaged: :func:`full_ranking`)."""
+
+    MEASURES = ("mrr", "recall", "ndcg")
+
+    def __init__(self, measure: str, k: int | None = None, ties: str = "expected"):
+        if measure not in self.MEASURES:
+            raise ValueError(f"measure must be one of {list(self.MEASURES)}, got {measure!r}")
+        if measure != "mrr":
+            _ks(k)
+        self.measure, self.k, self.ties = measure, k, ties
+
+    def __call__(self, y_true, y_pred) -> float:
+        positives, excluded = split_target(y_true)
+        if self.measure == "mrr":
+            return float(np.mean(1.0 / filtered_ranks(y_pred, positives, excluded)))
+        return full_ranking(y_pred, positives, excluded, self.k, self.ties)[f"{self.measure}@{self.k}"]
+
+
+def ranking_splits(train, valid, test, num_nodes: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Items and labels of the ``valid`` and ``test`` splits of a ``link-ranking`` task, from
+    disjoint undirected edge lists ``(2, m)`` over ``num_nodes`` candidate nodes.
+
+    Every endpoint of a held-out edge is a query (items: node ids, ascending); its held-out
+    positives are its neighbours through that split's edges. Excluded from a query's ranking:
+    itself and its training edges, and for the test split also its validation edges (all
+    known before the test)."""
+    items, labels = {}, {}
+    for split, held, known in (("valid", valid, (train,)), ("test", test, (train, valid))):
+        held = _as_numpy(split, held).astype(np.int64)
+        queries = np.unique(held.reshape(-1))
+        positives, excluded = masks_from_edges(queries, held, np.concatenate([_as_numpy("train", e).astype(np.int64) for e in known], axis=1), num_nodes, undirected=True, mask_self=True)
+        items[split], labels[split] = queries, ranking_target(positives, excluded)
+    return items, labels

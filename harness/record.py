@@ -182,6 +182,15 @@ def _git(data: Any) -> dict[str, Any]:
     return data
 
 
+def _metrics(data: Any) -> dict[str, dict[str, float | None]]:
+    _object(data, "metrics", (), ("valid", "test"))
+    for split, scores in data.items():
+        _require(scores, OBJECT, f"metrics.{split}")
+        for reference, score in scores.items():
+            _require(score, nullable(NUMBER), f"metrics.{split}.{reference}")
+    return data
+
+
 def _curve(data: Any) -> list[dict[str, Any]]:
     _require(data, ARRAY, "curve")
     for i, point in enumerate(data):
@@ -235,6 +244,9 @@ class Record:
     best_epoch: int | None = _spec(nullable(INTEGER), result=True)
     num_params: int | None = _spec(INTEGER, result=True)
     external_data: bool | None = _spec(BOOLEAN, result=True)
+    #: every metric the harness reported per split (the task's and its extra ones), by reference;
+    #: absent in records written before metrics were components
+    metrics: dict[str, dict[str, float | None]] = _spec(parse=_metrics, factory=dict, result=True)
     extra: dict[str, Any] = _spec(OBJECT, factory=dict, result=True)
     peak_memory_bytes: int | None = _spec(nullable(INTEGER), result=True)
     peak_cuda_memory_bytes: int | None = _spec(nullable(INTEGER), result=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from harness.components import KINDS, Component
+from harness.metrics import Metrics
 from harness.plugins import PluginError, Plugins
 
 
@@ -30,6 +31,8 @@ class Registry:
                     continue
                 for component in result:
                     registry._add(plugins, plugin_name, kind, component)
+        for problem in Metrics(registry).problems():
+            registry._problem(plugins, problem)
         return registry
 
     def _add(self, plugins: Plugins, plugin_name: str, kind: str, component) -> None:

@@ -1,7 +1,8 @@
 """Submitted leaderboard entries: ``leaderboards/submissions/<dataset>/*.yaml``, one entry per
 file, each with its provenance. Scores are given as mean/std/seeds or as per-seed lists. An
-optional ``_dataset.yaml`` in the folder names the metric (``metric: acc``) for datasets that
-have no records yet.
+optional ``_dataset.yaml`` in the folder names the metric of its entries (``metric: acc``); an
+entry may name its own (``metric: hits@50``). Either must be a registered metric
+(:mod:`harness.metrics`): an unknown one is refused with the valid choices.
 
 A plugin ships its own entries the same way, in a ``submissions/`` folder inside its package
 (``<package>/submissions/<dataset>/*.yaml``): :func:`plugin_folders` finds those of every loaded
@@ -21,6 +22,7 @@ Example::
     references: [https://arxiv.org/abs/1710.10903]
     source: Velickovic et al., ICLR 2018, Table 2
     match: {backbone: gat, method: supervised}   # optional: which harness rows it compares to
+    metric: acc                                  # optional: else the folder's _dataset.yaml
 """
 
 from __future__ import annotations
@@ -32,13 +34,15 @@ from typing import Any, Sequence, Union
 
 import yaml
 
+from harness import metrics
 from harness.stats import ScoreSummary
 
 REQUIRED = ("method", "test", "source")
 #: The folder inside a plugin package that holds the entries it ships.
 PLUGIN_FOLDER = "submissions"
 Folders = Union[str, Path, Sequence[Union[str, Path]]]
-KNOWN = REQUIRED + ("valid", "seeds", "ext_data", "params", "hardware", "date", "references", "contact", "match", "notes", "dataset")
+KNOWN = REQUIRED + ("valid", "seeds", "ext_data", "params", "hardware", "date", "references", "contact", "match", "notes", "dataset", "metric")
+DATASET_FILE = "_dataset.yaml"
 
 
 class SubmissionError(ValueError):
@@ -60,6 +64,17 @@ class Submission:
     references: list[str] = field(default_factory=list)
     contact: str | None = None
     match: dict[str, str] = field(default_factory=dict)
+    #: the entry's own metric; None: the one of the folder's ``_dataset.yaml``
+    metric: str | None = None
+
+
+def registered_metric(path: Path, value: Any) -> str:
+    """``value`` when it names a registered metric; else :class:`SubmissionError` saying which
+    file, and the valid choices."""
+    try:
+        return metrics.installed().spec(str(value)).reference
+    except metrics.UnknownMetric as error:
+        raise SubmissionError(f"{path}: metric: {error}") from None
 
 
 def _summary(path: Path, key: str, value: Any, seeds: int | None) -> ScoreSummary | None:
@@ -96,6 +111,7 @@ def load_submission(path: Path, dataset: str) -> Submission:
     if raw["test"] is None:
         raise SubmissionError(f"{path}: test must be {{mean, std}}, a number, or a list of per-seed scores; got None")
     references = raw.get("references") or []
+    metric = registered_metric(path, raw["metric"]) if raw.get("metric") is not None else None
     return Submission(
         dataset=dataset,
         method=str(raw["method"]),
@@ -110,11 +126,25 @@ def load_submission(path: Path, dataset: str) -> Submission:
         references=[references] if isinstance(references, str) else list(references),
         contact=raw.get("contact"),
         match=dict(raw.get("match") or {}),
+        metric=metric,
     )
 
 
 def _folders(folders: Folders) -> list[Path]:
     return [Path(folders)] if isinstance(folders, (str, Path)) else [Path(f) for f in folders]
+
+
+def folder_metric(folders: Folders, dataset: str) -> str | None:
+    """The metric named by the first ``<folder>/<dataset>/_dataset.yaml``, or None without one."""
+    path = dataset_file(folders, dataset)
+    if path is None:
+        return None
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise SubmissionError(f"{path}: YAML syntax error: {error}") from None
+    metric = raw.get("metric") if isinstance(raw, dict) else None
+    return None if metric is None else registered_metric(path, metric)
 
 
 def load_submissions(folders: Folders, dataset: str) -> list[Submission]:
@@ -134,7 +164,7 @@ def submitted_datasets(folders: Folders) -> list[str]:
 
 def dataset_file(folders: Folders, dataset: str) -> Path | None:
     """The first ``<folder>/<dataset>/_dataset.yaml`` of ``folders`` (which names the metric)."""
-    return next((f / dataset / "_dataset.yaml" for f in _folders(folders) if (f / dataset / "_dataset.yaml").is_file()), None)
+    return next((f / dataset / DATASET_FILE for f in _folders(folders) if (f / dataset / DATASET_FILE).is_file()), None)
 
 
 def plugin_folders(plugins) -> list[Path]:

@@ -21,6 +21,17 @@ of the training pairs only: no validation or test pair is an edge of it.
 Integer-coded node or edge features (atom and bond types, ...) are declared in ``categorical``
 (:class:`harness.features.CategoricalFeatures`: the number of values of every column), so that
 backbones embed them instead of treating the codes as numbers.
+
+Link ranking (``link-ranking``, the ranking protocol of :mod:`harness.ranking`): ``data`` is the
+graph of the training edges; ``items['train']`` the training edges ``(2, m)`` labelled 1;
+``items['valid']`` and ``items['test']`` query node ids ``(n,)``; their labels are ranking
+targets ``int8 (n, num_nodes)``: 1 for a held-out positive, 0 for a candidate, -1 for a
+candidate left out of the ranking (the query itself and its known edges: training edges, and
+for the test split validation edges too). A method returns one score per (query, candidate
+node) pair, ``(n, num_nodes)``; the harness computes the metrics.
+
+``metric`` names a registered metric (:mod:`harness.metrics`); ``extra_metrics`` names more that
+the harness also reports for the validation and test predictions (the record's ``metrics``).
 """
 
 from __future__ import annotations
@@ -31,8 +42,8 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
+from harness import metrics
 from harness.components import TaskType
-from harness.evaluator import Evaluator
 from harness.features import CategoricalFeatures
 
 SPLITS = ("train", "valid", "test")
@@ -61,12 +72,14 @@ class Task:
     #: integer-coded columns of ``x`` and ``edge_attr`` and their vocabulary sizes; None when
     #: the features are numbers
     categorical: CategoricalFeatures | None = None
+    extra_metrics: Sequence[str] = ()
 
     def __post_init__(self):
         if self.task_type not in TaskType.ALL:
             raise ValueError(f"task {self.name!r}: unknown task type {self.task_type!r}")
-        if self.evaluator is None:
-            self.evaluator = Evaluator(self.metric)
+        self.evaluator = self._evaluator(self.metric, self.evaluator)
+        self.extra_metrics = tuple(self.extra_metrics)
+        self._extra_evaluators = {reference: self._evaluator(reference) for reference in self.extra_metrics}
         level_graph = self.task_type in TaskType.GRAPH_LEVEL
         if level_graph and self.graphs is None:
             raise ValueError(f"task {self.name!r}: a graph-level task needs `graphs`")
@@ -79,6 +92,39 @@ class Task:
             sample = self.graphs[0] if self.graphs is not None else self.data
             _check_codes(self.name, "x", getattr(sample, "x", None), self.categorical.node)
             _check_codes(self.name, "edge_attr", getattr(sample, "edge_attr", None), self.categorical.edge)
+        if self.task_type == TaskType.LINK_RANKING:
+            self._check_ranking()
+
+    def _evaluator(self, reference: str, implementation=None):
+        """The registered metric ``reference`` for this task type; ``implementation`` (a
+        dataset's own code for it, such as OGB's evaluator) replaces the registered factory."""
+        try:
+            spec = metrics.installed().spec(reference)
+        except metrics.UnknownMetric as error:
+            raise ValueError(f"task {self.name!r}: {error}") from None
+        if not spec.applies_to(self.task_type):
+            raise ValueError(f"task {self.name!r}: metric {reference!r} does not apply to a {self.task_type} task (it applies to {', '.join(sorted(spec.component.task_types))})")
+        if isinstance(implementation, metrics.MetricEvaluator) and implementation.metric == reference:
+            return implementation  # already resolved (a task copied with dataclasses.replace)
+        claimed = getattr(implementation, "metric", reference)
+        if claimed != reference:
+            raise ValueError(f"task {self.name!r}: its evaluator computes {claimed!r}, but the task's metric is {reference!r}")
+        return spec.evaluator(implementation)
+
+    def _check_ranking(self) -> None:
+        """The shapes of the link-ranking protocol (see the module docstring)."""
+        train = self.items["train"]
+        if train.dim() != 2 or train.size(0) != 2:
+            raise ValueError(f"task {self.name!r}: a link-ranking task's training items are edges (2, m), got {tuple(train.shape)}")
+        for split in ("valid", "test"):
+            queries, target = self.items[split], self.labels[split]
+            if queries.dim() != 1 or target.dim() != 2 or target.shape != (len(queries), self.data.num_nodes) or target.is_floating_point():
+                raise ValueError(f"task {self.name!r}: a link-ranking split has query ids (n,) and an integer ranking target (n, num_nodes={self.data.num_nodes}); {split} has {tuple(queries.shape)} and {target.dtype} {tuple(target.shape)}")
+
+    @property
+    def higher_is_better(self) -> bool:
+        """The direction of the task's metric, as its registered declaration says."""
+        return self.evaluator.higher_is_better
 
     @property
     def in_dim(self) -> int:
@@ -88,6 +134,13 @@ class Task:
     def score(self, split: str, predictions: torch.Tensor) -> float:
         """The metric of ``predictions`` for the items of ``split``."""
         return float(self.evaluator(self.labels[split], predictions))
+
+    def scores(self, split: str, predictions: torch.Tensor) -> dict[str, float]:
+        """The metric and every extra metric of ``predictions`` for the items of ``split``."""
+        result = {self.metric: self.score(split, predictions)}
+        for reference, evaluator in self._extra_evaluators.items():
+            result[reference] = float(evaluator(self.labels[split], predictions))
+        return result
 
     def method_view(self) -> "TaskView":
         """The task as a method may see it: no test labels anywhere."""
@@ -150,7 +203,7 @@ class TaskView:
         self.raw = MappingProxyType(dict(task.raw))
         self.info = MappingProxyType(dict(task.info))
         self.categorical = task.categorical
-        self.higher_is_better = task.evaluator.higher_is_better
+        self.higher_is_better = task.higher_is_better
         self._evaluator = task.evaluator
         #: the dataset's identity (name, parameters, version): part of cache keys.
         self.identity = {"name": task.name}

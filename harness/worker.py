@@ -16,7 +16,7 @@ import time
 import traceback
 from typing import Any
 
-from harness import provenance
+from harness import metrics, provenance
 from harness.cell import AXES, Cell
 from harness.context import CellTimeout, RunContext
 from harness.features import CAPABILITY, after_encoder
@@ -112,6 +112,7 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
     from harness.memory import PeakMemory
 
     plugins, registry = _plugins(settings)
+    metrics.use(registry)
     record = Record.begin(cell, providers(cell, plugins, registry))
     start = time.monotonic()
     deadline = start + settings.timeout if settings.timeout else None
@@ -158,13 +159,15 @@ def _execute(cell: Cell, registry, context: RunContext, deadline: float | None) 
     with _alarm(None if deadline is None else deadline - time.monotonic()):
         predictions = method.run(view, encoder, backbone, context)
     _check_predictions(task, predictions)
+    scores = {split: task.scores(split, getattr(predictions, split)) for split in ("valid", "test")}
     return {
         "dataset": task.name,
         "task_type": task.task_type,
         "metric": task.metric,
-        "higher_is_better": task.evaluator.higher_is_better,
-        "valid": task.score("valid", predictions.valid),
-        "test": task.score("test", predictions.test),
+        "higher_is_better": task.higher_is_better,
+        "valid": scores["valid"][task.metric],
+        "test": scores["test"][task.metric],
+        "metrics": scores,
         "best_epoch": predictions.best_epoch,
         "num_params": context.num_params(),
         "external_data": _uses_external_data(encoder_component, context, task),

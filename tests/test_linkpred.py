@@ -406,7 +406,7 @@ def test_every_task_type_has_a_supervised_family(harness_registry):
     from harness_supervised.method import _FAMILIES
 
     assert set(_FAMILIES) == TaskType.ALL == set(harness_registry.get("method", "supervised").task_types)
-    assert TaskType.EDGE_MULTILABEL in TaskType.EDGE_LEVEL and TaskType.NODE_LEVEL | TaskType.GRAPH_LEVEL | TaskType.EDGE_LEVEL == TaskType.ALL
+    assert TaskType.EDGE_MULTILABEL in TaskType.EDGE_LEVEL and TaskType.NODE_LEVEL | TaskType.GRAPH_LEVEL | TaskType.EDGE_LEVEL | TaskType.RANKING_LEVEL == TaskType.ALL
 
 
 NODE_ONLY_PLUGIN = """

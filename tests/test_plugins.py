@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from harness.plugins import PluginError, Plugins
+from harness.plugins import INTERNAL_PLUGINS, PluginError, Plugins
 from harness.registry import Registry
 
 EXAMPLE = Path(__file__).parent / "example_plugin" / "harness_example_plugin"
@@ -79,11 +79,11 @@ def test_strict_plugins_makes_a_broken_plugin_fatal(on_path):
 
 def test_environment_disables_or_restricts_autoloading(on_path, monkeypatch):
     monkeypatch.setenv("HARNESS_DISABLE_PLUGIN_AUTOLOAD", "1")
-    assert [p.name for p in Plugins().loaded] == ["harness.executors", "harness.identity"]
+    assert [p.name for p in Plugins().loaded] == list(INTERNAL_PLUGINS)
     monkeypatch.delenv("HARNESS_DISABLE_PLUGIN_AUTOLOAD")
     monkeypatch.setenv("HARNESS_PLUGINS", "example")
     plugins = Plugins()
-    assert {p.name for p in plugins.loaded} == {"harness.executors", "harness.identity", "example"} and not plugins.failed
+    assert {p.name for p in plugins.loaded} == {*INTERNAL_PLUGINS, "example"} and not plugins.failed
     monkeypatch.delenv("HARNESS_PLUGINS")
     monkeypatch.setenv("HARNESS_BLOCK_PLUGINS", "broken")
     plugins = Plugins()

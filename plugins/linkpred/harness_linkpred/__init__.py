@@ -48,10 +48,17 @@ the table). GNN-PPI studies SHS27k as multi-label classification of the 7 intera
 with BFS/DFS/random splits and micro-F1; ``shs27k`` instead predicts whether a pair interacts
 at all, and ``shs27k-types`` reports ROC-AUC on a random split only (BFS and DFS splits are not
 implemented; the harness's evaluators have no F1).
+
+``usair-ranking`` and ``celegans-ranking`` (:mod:`.ranking`) evaluate the same graphs with the
+link-ranking protocol: every node ranked for each endpoint of a held-out edge, known edges
+masked; MRR, Recall@20 and NDCG@20.
 """
+
+from dataclasses import replace
 
 from harness import Param, TaskType, hookimpl
 from harness.metadata import dataset_components, download_param, read_table
+from harness_linkpred import ranking
 
 _VERSION = "1"
 FEATURES = ("ones", "degree", "random")
@@ -84,9 +91,30 @@ def _edge_typed(row) -> bool:
     return row["task_type"] == TaskType.EDGE_MULTILABEL
 
 
+RANKING_PARAMS = (
+    *FEATURE_PARAMS,
+    Param("valid_fraction", "float", 0.05, "share of the edges held out for validation (their endpoints are the queries)", minimum=0),
+    Param("test_fraction", "float", 0.10, "share of the edges held out for test (their endpoints are the queries)", minimum=0),
+    Param("split_seed", "int", 0, "seed of the edge split (the link dataset's held-out edges for the same seed)", minimum=0),
+)
+
+
+def _ranking_variant(component):
+    return replace(
+        component,
+        name=component.name + ranking.SUFFIX,
+        factory="harness_linkpred.ranking:load_ranking_task",
+        doc=f"{component.doc} Ranking protocol: every node ranked for each query, known edges masked.",
+        params=RANKING_PARAMS,
+        task_types={TaskType.LINK_RANKING},
+        metadata={**component.metadata, "metric": "mrr", "extra_metrics": ranking.EXTRA_METRICS},
+        preflight="harness_linkpred.ranking:check",
+    )
+
+
 @hookimpl
 def harness_datasets():
-    return dataset_components(
+    components = dataset_components(
         read_table(__name__),
         params=lambda row: EDGE_TYPE_PARAMS if _edge_typed(row) else LINK_PARAMS,
         preflight="harness_linkpred.files:check",
@@ -94,3 +122,4 @@ def harness_datasets():
         # one loader serves every link dataset by name; shs27k-types has its own factory
         arguments=lambda row: {} if _edge_typed(row) else {"name": row["name"]},
     )
+    return components + [_ranking_variant(c) for c in components if c.name in ranking.RANKED]

@@ -8,7 +8,8 @@
   training edge (resampled every epoch); messages pass over the training edges only;
 - edge multi-label: node embeddings of the message graph (the training pairs only), each pair
   represented by the Hadamard product z_u * z_v, a linear head to one logit per label, masked
-  BCE on the training pairs.
+  BCE on the training pairs;
+- link ranking: trained as link prediction; predicts a score for every (query, node) pair.
 
 Each epoch is scored on validation and the best state (by the task's metric) is restored before
 predicting (the core's :func:`harness.training.epochs.train_epochs`). Full batch by default;
@@ -197,6 +198,15 @@ class LinkFamily:
         return self._score(self._embed(), self.task.items[split].to(self.device))
 
 
+class RankingFamily(LinkFamily):
+    """Link ranking: trained as link prediction on the training edges; predicts the score of
+    every candidate node for each query node, ``(n_queries, num_nodes)`` dot products."""
+
+    def predict(self, split):
+        z = self._embed()
+        return z[self.task.items[split].to(self.device)] @ z.t()
+
+
 class EdgeFamily:
     """Multi-label edge classification: one logit per label for each node pair."""
 
@@ -239,4 +249,5 @@ _FAMILIES = {
     TaskType.GRAPH_REGRESSION: GraphFamily,
     TaskType.LINK_PREDICTION: LinkFamily,
     TaskType.EDGE_MULTILABEL: EdgeFamily,
+    TaskType.LINK_RANKING: RankingFamily,
 }

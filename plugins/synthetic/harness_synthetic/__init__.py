@@ -20,12 +20,14 @@ _NODES = Param("num_nodes", "int", 600, "number of nodes", minimum=20)
 _FEATURES = Param("num_features", "int", 32, "node feature dimension", minimum=1)
 _NOISE = Param("feature_noise", "float", 1.0, "standard deviation of the Gaussian feature noise", minimum=0)
 _GRAPHS = Param("num_graphs", "int", 400, "number of graphs", minimum=20)
+#: what the ranking task reports beside its MRR
+RANKING_METRICS = ("recall@20", "ndcg@20")
 
 
 _ALL_SPLITS = (FIXED, PER_SEED, FOLDS)
 
 
-def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, provides=(), splits=_ALL_SPLITS, metadata=None):
+def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, provides=(), splits=_ALL_SPLITS, metadata=None, extra_metrics=()):
     return Component(
         kind="dataset",
         name=name,
@@ -34,7 +36,7 @@ def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, pr
         params=params,
         version=version,
         task_types={task_type},
-        metadata={"metric": metric, "source": "generated in code (harness_synthetic.generators)", **(metadata or {})},
+        metadata={"metric": metric, **({"extra_metrics": extra_metrics} if extra_metrics else {}), "source": "generated in code (harness_synthetic.generators)", **(metadata or {})},
         provides=frozenset(provides),
         splits=splits,
     )
@@ -114,6 +116,16 @@ def harness_datasets():
             "rocauc",
             (_SEED, Param("num_nodes", "int", 500, "number of nodes", minimum=20), _FEATURES, _NOISE),
             version="2",  # v2: validation and test pairs shuffled
+            splits=(FIXED,),
+        ),
+        _dataset(
+            "synthetic-ranking",
+            "link_ranking",
+            "Stochastic block model with community features: rank every node for each query node to find its held-out edges (training edges masked).",
+            TaskType.LINK_RANKING,
+            "mrr",
+            (_SEED, Param("num_nodes", "int", 300, "number of nodes", minimum=20), _FEATURES, _NOISE),
+            extra_metrics=RANKING_METRICS,
             splits=(FIXED,),
         ),
     ]

@@ -11,10 +11,12 @@ from __future__ import annotations
 import torch
 from torch_geometric.data import Data
 from torch_geometric.transforms import RandomLinkSplit
+from torch_geometric.utils import to_undirected
 
 from harness.data.splits import FOLDS, Split, fold_split
+from harness.ranking import ranking_splits
 from harness.task import Task
-from harness_synthetic import generators
+from harness_synthetic import RANKING_METRICS, generators
 from harness_synthetic.codes import TYPED_CODES
 
 
@@ -128,3 +130,24 @@ def link_prediction(root, seed, num_nodes, num_features, feature_noise) -> Task:
     graph = train.clone()
     del graph.edge_label, graph.edge_label_index
     return Task(name="synthetic-link", task_type="link-prediction", metric="rocauc", num_outputs=1, data=graph, items=items, labels=labels)
+
+
+def _edge_split(edge_index: torch.Tensor, seed: int, valid=0.05, test=0.10) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Disjoint training, validation and test edges ``(2, m)`` (``u < v``), drawn at random."""
+    pairs = edge_index[:, edge_index[0] < edge_index[1]]
+    order = torch.randperm(pairs.size(1), generator=torch.Generator().manual_seed(seed + 3))
+    n_valid, n_test = max(1, int(valid * pairs.size(1))), max(1, int(test * pairs.size(1)))
+    held = n_valid + n_test
+    return pairs[:, order[held:]], pairs[:, order[:n_valid]], pairs[:, order[n_valid:held]]
+
+
+def link_ranking(root, seed, num_nodes, num_features, feature_noise) -> Task:
+    data = generators.contextual_sbm(num_nodes, 4, num_features, feature_noise, seed)
+    train, valid, test = _edge_split(data.edge_index, seed)
+    queries, targets = ranking_splits(train.numpy(), valid.numpy(), test.numpy(), num_nodes)
+    graph = data.clone()
+    del graph.y
+    graph.edge_index = to_undirected(train, num_nodes=num_nodes)
+    items = {"train": train, **{split: torch.from_numpy(queries[split]) for split in ("valid", "test")}}
+    labels = {"train": torch.ones(train.size(1)), **{split: torch.from_numpy(targets[split]) for split in ("valid", "test")}}
+    return Task(name="synthetic-ranking", task_type="link-ranking", metric="mrr", num_outputs=1, data=graph, items=items, labels=labels, extra_metrics=RANKING_METRICS)

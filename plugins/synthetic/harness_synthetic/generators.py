@@ -27,6 +27,9 @@
   half of the graphs, chosen at random, one edge is made a type-2 bond between two type-0
   nodes; in the others no such bond is left (those bonds become type 0). The label says
   whether the graph has one: it depends on the codes as categories, not as numbers.
+- **Link ranking SBM** (link ranking): the same graph; 5% of the edges are held out for
+  validation and 10% for test; every endpoint of a held-out edge is a query that ranks all
+  nodes, its own training (and, for test, validation) edges left out.
 """
 
 from __future__ import annotations
