@@ -34,6 +34,7 @@ DATASETS = {
     "synthetic-graph-regression": {"num_graphs": 20},
     "synthetic-link": {"num_nodes": 60},
     "synthetic-edge-multilabel": {"num_nodes": 60},
+    "synthetic-ranking": {"num_nodes": 60},
     "synthetic-categorical": {"num_graphs": 40},
     "bbbp": {},
 }
@@ -92,6 +93,12 @@ def test_every_backbone_on_every_task_family_completes_or_is_a_declared_drop(mat
     record = ran[dataset, backbone]
     assert record["status"] == "complete", record.get("traceback")
     assert math.isfinite(record["valid"]) and math.isfinite(record["test"]), record
+
+
+def test_the_matrix_covers_every_task_family():
+    from harness.components import TaskType
+
+    assert {REGISTRY.get("dataset", name).task_type for name in DATASETS} == set(TaskType.ALL)
 
 
 @pytest.mark.parametrize("dataset", CATEGORICAL_DATASETS)
