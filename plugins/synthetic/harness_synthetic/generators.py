@@ -100,13 +100,21 @@ def _er_graph(num_nodes: int, p: float, seed: int) -> torch.Tensor:
         torch.random.set_rng_state(state)
 
 
+def _er_graphs(num_graphs: int, sizes: tuple[int, int], density: tuple[float, float], seed: int, generator):
+    """``num_graphs`` Erdos-Renyi graphs ``(n, edge_index)``, n uniform in ``sizes`` (both ends
+    included) and p = ``low + span * U(0, 1)`` for ``density = (low, span)``, drawn from ``generator`` one graph at a time (so a
+    caller may draw more from it between graphs); each graph's edges come from its own seed."""
+    for index in range(num_graphs):
+        n = int(torch.randint(sizes[0], sizes[1] + 1, (1,), generator=generator))
+        low, span = density
+        p = float(low + span * torch.rand(1, generator=generator))
+        yield n, _er_graph(n, p, seed * 1_000_003 + index)
+
+
 def planted_cliques(num_graphs, clique_size, seed) -> list[Data]:
     generator = torch.Generator().manual_seed(seed)
     graphs = []
-    for index in range(num_graphs):
-        n = int(torch.randint(12, 31, (1,), generator=generator))
-        p = float(0.1 + 0.1 * torch.rand(1, generator=generator))
-        edge_index = _er_graph(n, p, seed * 1_000_003 + index)
+    for n, edge_index in _er_graphs(num_graphs, (12, 30), (0.1, 0.1), seed, generator):
         has_clique = bool(torch.rand(1, generator=generator) < 0.5)
         if has_clique:
             members = torch.randperm(n, generator=generator)[:clique_size]
@@ -118,12 +126,8 @@ def planted_cliques(num_graphs, clique_size, seed) -> list[Data]:
 
 
 def triangle_density(num_graphs, seed) -> list[Data]:
-    generator = torch.Generator().manual_seed(seed)
     graphs = []
-    for index in range(num_graphs):
-        n = int(torch.randint(8, 25, (1,), generator=generator))
-        p = float(0.1 + 0.3 * torch.rand(1, generator=generator))
-        edge_index = _er_graph(n, p, seed * 1_000_003 + index)
+    for n, edge_index in _er_graphs(num_graphs, (8, 24), (0.1, 0.3), seed, torch.Generator().manual_seed(seed)):
         adjacency = torch.zeros(n, n)
         adjacency[edge_index[0], edge_index[1]] = 1.0
         triangles = torch.trace(adjacency @ adjacency @ adjacency) / 6
@@ -134,10 +138,7 @@ def triangle_density(num_graphs, seed) -> list[Data]:
 def typed_graphs(num_graphs, seed) -> list[Data]:
     generator = torch.Generator().manual_seed(seed)
     graphs = []
-    for index in range(num_graphs):
-        n = int(torch.randint(8, 21, (1,), generator=generator))
-        p = float(0.15 + 0.15 * torch.rand(1, generator=generator))
-        edge_index = _er_graph(n, p, seed * 1_000_003 + index)
+    for n, edge_index in _er_graphs(num_graphs, (8, 20), (0.15, 0.15), seed, generator):
         pairs = edge_index[:, edge_index[0] < edge_index[1]]
         x = torch.stack([torch.randint(size, (n,), generator=generator) for size in TYPED_CODES.node], dim=1)
         bonds = torch.randint(TYPED_CODES.edge[0], (pairs.size(1),), generator=generator)
