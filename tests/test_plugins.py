@@ -243,7 +243,7 @@ def test_third_party_method_with_a_stage_and_a_dataset_reference(site, tmp_path)
     ``corpus`` references: once per corpus (a stage), reused by every other cell."""
     import json
 
-    methods = ["transferred-propagation", {"name": "transferred-propagation", "label": "from-seed-1", "params": {"corpus": {"name": "karate", "params": {"seed": 1}}}}]
+    methods = ["transferred-propagation", {"name": "transferred-propagation", "label": "from-seed-1", "params": {"corpus": {"name": "synthetic-node", "params": {"seed": 1}}}}]
     grid = tmp_path / "grid.yaml"
     grid.write_text(yaml.safe_dump({"seeds": [0, 1, 2], "datasets": ["karate"], "backbones": ["mlp"], "methods": methods}))
     result = _cli(["run", "--grid", str(grid), "--results-dir", "results", "--cache-dir", "cache"], site=site, cwd=tmp_path)
@@ -252,14 +252,16 @@ def test_third_party_method_with_a_stage_and_a_dataset_reference(site, tmp_path)
     by_corpus = {}
     for record in records:
         corpus = record["config"]["method"]["params"]["corpus"]
-        assert corpus["name"] == "karate" and corpus["version"]  # the reference's identity is in the cell id
+        assert corpus["name"] == "synthetic-node" and corpus["version"]  # the reference's identity is in the cell id
         (stage,) = record["stages"]
         by_corpus.setdefault(json.dumps(corpus, sort_keys=True), []).append(stage)
     assert len(by_corpus) == 2
     for stages in by_corpus.values():
         assert len({s["key"] for s in stages}) == 1 and sorted(s["status"] for s in stages) == ["built", "reused", "reused"]
     keys = {stages[0]["key"] for stages in by_corpus.values()}
-    assert len(keys) == 2  # another corpus split, another stage
+    assert len(keys) == 2  # another corpus, another stage
+    alphas = {record["extra"]["alpha"] for record in records}
+    assert len(alphas) == 2 and all(0.5 < alpha < 1 for alpha in alphas)  # the block model's homophily
 
     grid.write_text(yaml.safe_dump({"seeds": 1, "datasets": ["karate"], "backbones": ["mlp"], "methods": [{"name": "transferred-propagation", "params": {"corpus": "karat"}}]}))
     misspelled = _cli(["run", "--grid", str(grid), "--results-dir", "other"], site=site, cwd=tmp_path)

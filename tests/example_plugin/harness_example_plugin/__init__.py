@@ -52,7 +52,7 @@ def harness_methods():
             doc="Label propagation with alpha set to the training-edge homophily of a reference dataset (a shared stage).",
             task_types={TaskType.NODE_CLASSIFICATION},
             params=(
-                Param("corpus", "dataset", "karate", "the dataset whose training labels set alpha"),
+                Param("corpus", "dataset", "synthetic-node", "the dataset whose training labels set alpha (one with many labelled neighbours)"),
                 Param("num_layers", "int", 10, "propagation steps", minimum=1),
             ),
         ),
