@@ -47,7 +47,7 @@ def add_cache_command(commands) -> None:
 
 def cmd_cache(args) -> int:
     from harness.cache import ArtifactCache
-    from harness.cli import InvalidInput
+    from harness.exit_codes import InvalidInput
     from harness.settings import default_cache_dir
 
     root = Path(args.cache_dir or default_cache_dir())
@@ -82,8 +82,8 @@ def datasets_of(entry) -> list[str]:
 def _selected(cache, args) -> list:
     """The entries the key prefixes and filters of ``args`` select; an error when one of them
     selects nothing."""
-    from harness.cli import InvalidInput
-    from harness.grid import suggest
+    from harness.exit_codes import InvalidInput
+    from harness.suggest import suggest
 
     entries = list(cache.entries())
     prefixes = [key.lower() for key in args.keys]
@@ -128,7 +128,7 @@ def human_size(size: int) -> str:
 def _list(cache, args) -> int:
     from tabulate import tabulate
 
-    from harness.cli import EXIT_OK
+    from harness.exit_codes import EXIT_OK
 
     entries = _selected(cache, args)
     if entries:
@@ -138,7 +138,7 @@ def _list(cache, args) -> int:
 
 
 def _remove(cache, args) -> int:
-    from harness.cli import EXIT_OK, InvalidInput
+    from harness.exit_codes import EXIT_OK, InvalidInput
 
     selecting = bool(args.keys or args.component or args.stage or args.dataset)
     if args.all and selecting:
@@ -156,7 +156,7 @@ def _remove(cache, args) -> int:
 
 
 def _verify(cache, args) -> int:
-    from harness.cli import EXIT_FAILED_CELLS, EXIT_OK
+    from harness.exit_codes import EXIT_FAILED_CELLS, EXIT_OK
 
     entries = list(cache.entries())
     corrupt = [entry for entry in entries if not cache.verify(entry.key)]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from harness.cache_cli import add_cache_command, cmd_cache
 
-EXIT_OK, EXIT_FAILED_CELLS, EXIT_INVALID = 0, 1, 2
+from harness.exit_codes import EXIT_INVALID, EXIT_OK, InvalidInput
 DEFAULT_RESULTS = "results"
 #: rendered tables go into the results folder unless asked otherwise: never over the tracked
 #: tables of a checkout, and never from records other than the ones just run.
@@ -20,10 +20,6 @@ RENDERED_TABLES = "leaderboards"
 DEFAULT_SUBMISSIONS = str(Path("leaderboards") / "submissions")
 RESULTS_HELP = f"records folder (default: ./{DEFAULT_RESULTS})"
 SUBMISSIONS_HELP = f"submitted entries (default: ./{DEFAULT_SUBMISSIONS})"
-
-
-class InvalidInput(Exception):
-    """Bad input from the user: reported in one message, exit code 2."""
 
 
 def _plugin_options() -> argparse.ArgumentParser:
@@ -195,7 +191,7 @@ def _slice(grid, only: list[str]) -> None:
 
 def _executor(registry, args):
     if args.executor not in registry.components["executor"]:
-        from harness.grid import suggest
+        from harness.suggest import suggest
 
         raise InvalidInput(f"unknown executor {args.executor!r}; {suggest(args.executor, registry.names('executor'))}")
     component = registry.get("executor", args.executor)
@@ -293,7 +289,7 @@ def cmd_list(args) -> int:
 
 def _show_component(registry, kind: str, name: str) -> int:
     """Everything a declaration says about one component."""
-    from harness.grid import suggest
+    from harness.suggest import suggest
 
     if name not in registry.components[kind]:
         raise InvalidInput(f"unknown {kind} {name!r}; {suggest(name, registry.names(kind))}")

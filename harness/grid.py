@@ -41,7 +41,6 @@ not offer the protocol is dropped with the reason.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -54,6 +53,7 @@ from harness import features
 from harness.cell import AXES, FIXED, FOLDS, SPLIT_PROTOCOLS, Cell, ComponentRef, Split
 from harness.identity import DEFAULT_ENCODER
 from harness.registry import Registry
+from harness.suggest import suggest
 
 AXIS_KEYS = {f"{axis}s": axis for axis in AXES}
 TOP_LEVEL_KEYS = ("name", "description", "seeds", "split", "groups", *AXIS_KEYS, "defaults", "include", "exclude")
@@ -138,15 +138,6 @@ def _plain_data_problem(value: Any) -> str | None:
     except (TypeError, ValueError) as error:
         return f"must be plain data (numbers, strings, booleans, lists, mappings with string keys): {error}"
     return None
-
-
-def suggest(value: Any, valid: list[str]) -> str:
-    """The valid choices and, when one is close, the likely intended one."""
-    text = f"valid: {', '.join(valid)}" if valid else "nothing is valid here"
-    close = difflib.get_close_matches(str(value), valid, n=1, cutoff=0.5)
-    if close:
-        text += f"; did you mean {close[0]!r}?"
-    return text
 
 
 class GridBuilder:

@@ -152,7 +152,7 @@ class Metrics:
     def spec(self, reference: str) -> MetricSpec:
         """The metric a reference names; :class:`UnknownMetric` with the valid choices when it
         names none."""
-        from harness.grid import suggest
+        from harness.suggest import suggest
 
         text = reference if isinstance(reference, str) else repr(reference)
         name, sep, value = text.partition("@")

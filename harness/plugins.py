@@ -187,7 +187,7 @@ def unknown_hook_problem(plugin, pm: pluggy.PluginManager) -> str | None:
     """Why ``plugin`` implements no hook it seems to mean, or None when all is well: a
     ``@hookimpl`` whose name is no hook (pluggy accepts it and never calls it), or a function
     named like a hook but missing the ``@hookimpl`` marker."""
-    from harness.grid import suggest
+    from harness.suggest import suggest
 
     valid = hook_names()
     problems = []

@@ -72,7 +72,7 @@ def _object(value: Any, where: str, required: tuple[str, ...], optional: tuple[s
 
 
 def _valid(names, wrong: str) -> str:
-    from harness.grid import suggest
+    from harness.suggest import suggest
 
     return suggest(wrong, sorted(names))
 

@@ -30,7 +30,7 @@ def _values(cell: Cell, key: str) -> set[str]:
 
 def parse(specs: list[str]) -> dict[str, set[str]]:
     """``["method=ld", "seed=0", "seed=1"]`` -> ``{"method": {"ld"}, "seed": {"0", "1"}}``."""
-    from harness.grid import suggest
+    from harness.suggest import suggest
 
     wanted: dict[str, set[str]] = defaultdict(set)
     for spec in specs:
@@ -46,7 +46,7 @@ def parse(specs: list[str]) -> dict[str, set[str]]:
 
 def select(cells: list[Cell], wanted: dict[str, set[str]]) -> list[Cell]:
     """The cells matching every key of ``wanted``; a value no cell has is an error."""
-    from harness.grid import suggest
+    from harness.suggest import suggest
 
     for key, values in wanted.items():
         offered = sorted(set().union(*(_values(cell, key) for cell in cells))) if cells else []

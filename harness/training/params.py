@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 
 from harness.components import Param
-from harness.grid import suggest
+from harness.suggest import suggest
 
 EPOCHS = Param("epochs", "int", 200, "maximum number of training epochs", minimum=1)
 LR = Param("lr", "float", 0.01, "Adam learning rate", minimum=0)
