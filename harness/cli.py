@@ -305,6 +305,7 @@ def _show_component(registry, kind: str, name: str) -> int:
         "capabilities": ", ".join(sorted(component.capabilities)),
         "external data": "yes" if component.external_data else "",
         "preflight": component.preflight or "",
+        "split protocols": (", ".join(component.splits) or "none (only a dataset reference may name it)") if kind == "dataset" else "",
         **{str(key): value for key, value in component.metadata.items()},
     }
     for key, value in facts.items():

@@ -90,7 +90,7 @@ def test_list_shows_one_component_in_full(tmp_path):
     result = _cli(tmp_path, "list", "datasets", "synthetic-node")
     assert result.returncode == 0, result.stderr
     assert "task: node-classification" in result.stdout and "num_nodes: int" in result.stdout
-    assert "plugin: synthetic" in result.stdout
+    assert "plugin: synthetic" in result.stdout and "split protocols: fixed, per-seed, folds" in result.stdout
     unknown = _cli(tmp_path, "list", "backbones", "gni")
     assert unknown.returncode == 2 and "did you mean 'gin'?" in unknown.stderr
 
