@@ -75,6 +75,8 @@ class Plugins:
         self.pm.add_hookspecs(hookspecs)
         self.loaded: list[PluginInfo] = []
         self.failed: list[PluginInfo] = []
+        #: (plugin, hook) -> how many times that observer raised
+        self.observer_failures: dict[tuple[str, str], int] = {}
         for module_name in INTERNAL_PLUGINS:
             self._register_module(module_name, "graph-harness", _own_version())
         if autoload if autoload is not None else not _autoload_disabled():
@@ -158,18 +160,33 @@ class Plugins:
                 yield impl.plugin_name, error
 
     def grid_started(self, grid, cells) -> None:
-        self.pm.hook.harness_grid_started(grid=grid, cells=list(cells))
+        self._observe("harness_grid_started", grid=grid, cells=list(cells))
 
     def run_started(self, cell) -> None:
-        self.pm.hook.harness_run_started(cell=cell)
+        self._observe("harness_run_started", cell=cell)
 
     def epoch_finished(self, cell, epoch, max_epochs, metrics) -> None:
-        self.pm.hook.harness_epoch_finished(
-            cell=cell, epoch=epoch, max_epochs=max_epochs, metrics=metrics
-        )
+        self._observe("harness_epoch_finished", cell=cell, epoch=epoch, max_epochs=max_epochs, metrics=metrics)
 
     def run_finished(self, cell, record) -> None:
-        self.pm.hook.harness_run_finished(cell=cell, record=record)
+        self._observe("harness_run_finished", cell=cell, record=record)
+
+    def _observe(self, hook: str, **arguments) -> None:
+        """Call every observer of ``hook``, each on its own: one that raises is reported and the
+        others, and the run, go on (observers never change or stop a run)."""
+        for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls()):  # pluggy's order
+            try:
+                impl.function(**{name: arguments[name] for name in impl.argnames})
+            except Exception as error:
+                self._observer_failed(impl.plugin_name, hook, error)
+
+    def _observer_failed(self, plugin: str, hook: str, error: Exception) -> None:
+        """Say it once per observer and hook (an epoch hook would say it every epoch), then count."""
+        key = (plugin, hook)
+        self.observer_failures[key] = self.observer_failures.get(key, 0) + 1
+        if self.observer_failures[key] == 1:
+            message = "".join(traceback.format_exception_only(type(error), error)).strip()
+            print(f"warning: observer {plugin!r} raised in {hook}: {message}; ignored, the run goes on", file=sys.stderr)
 
     def register_observer(self, observer, name: str) -> None:
         self.pm.register(observer, name=name)

@@ -239,3 +239,23 @@ def test_help_shows_every_path_default(command):
     for action in subparsers.choices[command]._actions:
         if action.metavar == "DIR":
             assert "default:" in (action.help or ""), f"{command} {action.option_strings} has no default in its help"
+
+
+def test_an_observer_that_raises_is_reported_and_the_grid_goes_on(tmp_path):
+    observer = tmp_path / "raising_observer.py"
+    observer.write_text(
+        '"""An observer that fails on purpose."""\n'
+        "from harness import hookimpl\n\n"
+        "@hookimpl\n"
+        "def harness_run_started(cell):\n"
+        "    raise RuntimeError('observer broken on purpose')\n\n"
+        "@hookimpl\n"
+        "def harness_run_finished(cell, record):\n"
+        "    raise RuntimeError('observer broken on purpose')\n"
+    )
+    result = _run(tmp_path, _grid(tmp_path, [_misbehave("ok")], seeds=(0, 1)), "--plugin", str(observer))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ran 2 cell(s): 2 complete, 0 failed" in result.stdout
+    for hook in ("harness_run_started", "harness_run_finished"):
+        assert result.stderr.count(f"raised in {hook}: RuntimeError: observer broken on purpose; ignored") == 1
+    assert "[2/2] complete" in result.stderr  # the progress display, another observer, still ran
