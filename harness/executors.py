@@ -12,6 +12,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
 
 from harness import Component, Param, hookimpl
+from harness.orphans import die_with_parent
 
 
 class LocalExecutor:
@@ -30,7 +31,7 @@ class PoolExecutor:
         self.workers = workers or max(1, (os.cpu_count() or 2) // 2)
 
     def map(self, function, cells, started):
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=get_context("spawn"), initializer=die_with_parent, initargs=(os.getpid(),))
         try:
             pending = {}
             for cell in cells:

@@ -10,6 +10,7 @@ only that cell.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
 import signal
 import time
@@ -19,6 +20,7 @@ from typing import Any
 from harness import metrics, provenance
 from harness.cell import AXES, Cell
 from harness.context import CellTimeout, RunContext
+from harness.orphans import die_with_parent
 from harness.features import CAPABILITY, after_encoder
 from harness.record import COMPLETE, FAILED, TIMEOUT, Provider, Record, StageUse
 from harness.settings import RunSettings
@@ -229,7 +231,8 @@ class _alarm:
             signal.signal(signal.SIGALRM, self.previous)
 
 
-def _child(cell_dict, settings, connection) -> None:
+def _child(cell_dict, settings, connection, parent_pid: int) -> None:
+    die_with_parent(parent_pid)
     record = run_cell(Cell.from_dict(cell_dict), settings)
     connection.send(record)
     connection.close()
@@ -249,7 +252,7 @@ class CellJob:
     def _isolated(self, cell: Cell) -> dict[str, Any]:
         context = multiprocessing.get_context("spawn")
         receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_child, args=(cell.to_dict(), self.settings, sender), daemon=True)
+        process = context.Process(target=_child, args=(cell.to_dict(), self.settings, sender, os.getpid()), daemon=True)
         start = time.monotonic()
         process.start()
         sender.close()
