@@ -134,6 +134,8 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
         record.update(status=TIMEOUT, error=str(error), traceback=traceback.format_exc())
     except Exception as error:
         record.update(status=FAILED, error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc())
+    except SystemExit as error:  # a component's sys.exit() must not end the grid with exit code 0
+        record.update(status=FAILED, error=f"the cell called sys.exit({error.code!r}); a component must raise an exception instead", traceback=traceback.format_exc())
     record.wall_time_s = time.monotonic() - start
     if context is not None:
         record.curve = context.curve

@@ -311,3 +311,11 @@ def _alive(pid: int) -> bool:
             return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+def test_a_method_calling_sys_exit_fails_its_cell_and_the_grid_goes_on(tmp_path):
+    result = _run(tmp_path, _grid(tmp_path, [_misbehave("sys-exit"), _misbehave("ok")]))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "ran 2 cell(s): 1 complete, 1 failed" in result.stdout
+    (failed,) = [r for r in _records(tmp_path) if r["status"] == "failed"]
+    assert "called sys.exit(0)" in failed["error"]

@@ -3,6 +3,7 @@ was given. Loaded with ``--plugin`` / ``Plugins(local_files=...)``."""
 
 import os
 import signal
+import sys
 import time
 
 from harness import Component, Param, hookimpl
@@ -17,7 +18,7 @@ def harness_methods():
             factory="harness_local_behaviour_plugin:Misbehave",
             doc="Fails in the way its mode says.",
             params=(
-                Param("mode", "str", "ok", "what to do", choices=("ok", "raise", "sigkill", "sleep", "slow-epochs", "fail-if-file")),
+                Param("mode", "str", "ok", "what to do", choices=("ok", "raise", "sigkill", "sleep", "slow-epochs", "fail-if-file", "sys-exit")),
                 Param("flag_file", "str", "", "for fail-if-file: fail while this file exists"),
             ),
         ),
@@ -58,6 +59,8 @@ class Misbehave:
             os.kill(os.getpid(), signal.SIGKILL)
         if self.mode == "sleep":
             time.sleep(60)
+        if self.mode == "sys-exit":
+            sys.exit(0)
         if self.mode == "slow-epochs":
             for epoch in range(600):
                 time.sleep(0.1)
