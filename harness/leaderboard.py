@@ -23,6 +23,7 @@ from harness.atomic import write_text_atomic
 from harness.cell import AXES, FIXED, FOLDS, PER_SEED
 from harness.identity import DEFAULT_ENCODER
 from harness.record import Record
+from harness.safe_names import path_component
 from harness.stats import SIGNIFICANCE, ScoreSummary, same_mean, welch_p_value
 from harness.submissions import Submission
 
@@ -246,7 +247,8 @@ def render(dataset: str, metric: str, higher_is_better: bool, rows: list[Row], o
         ]
     )
     out_dir = Path(out_dir)
-    md_path, csv_path = out_dir / f"{dataset}.md", out_dir / f"{dataset}.csv"
+    stem = path_component(dataset)
+    md_path, csv_path = out_dir / f"{stem}.md", out_dir / f"{stem}.csv"
     write_text_atomic(md_path, markdown)
     write_text_atomic(csv_path, pd.DataFrame(table, columns=headers).to_csv(index=False))
     return md_path, csv_path

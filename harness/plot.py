@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from harness.record import Record
+from harness.safe_names import path_component
 
 
 def _pyplot():
@@ -45,7 +46,7 @@ def plot_curves(dataset: str, records: Iterable[Record | dict[str, Any]], out_di
     axes.set_ylabel(f"validation {records[0].metric}")
     axes.set_title(f"{dataset}: learning curves")
     axes.legend(fontsize="small")
-    path = out_dir / f"{dataset}-curves.png"
+    path = out_dir / f"{path_component(dataset)}-curves.png"
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
@@ -73,7 +74,7 @@ def plot_leaderboard(dataset: str, metric: str, higher_is_better: bool, rows, ou
     axes.set_xlim(low - margin, high + margin)
     axes.set_xlabel(f"test {metric}")
     axes.set_title(f"{dataset}: leaderboard (blue: this harness)")
-    path = out_dir / f"{dataset}-leaderboard.png"
+    path = out_dir / f"{path_component(dataset)}-leaderboard.png"
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)
@@ -106,7 +107,7 @@ def plot_traces(dataset: str, records: Iterable[Record | dict[str, Any]], out_di
         axes.set_ylabel(trace)
         axes.set_title(f"{dataset}: {trace} of {name} (n={len(seeds)})")
         axes.legend(fontsize="small", ncol=2)
-        path = out_dir / f"{dataset}-{trace}-{config}.png"
+        path = out_dir / f"{path_component(dataset)}-{path_component(trace)}-{path_component(config)}.png"
         figure.tight_layout()
         figure.savefig(path, dpi=120)
         plt.close(figure)

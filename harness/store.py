@@ -21,6 +21,7 @@ from filelock import FileLock, Timeout
 from harness.atomic import TEMP_PREFIX, sweep_stale_temporaries, write_json_atomic
 from harness.cell import Cell
 from harness.record import COMPLETE, FAILED, TIMEOUT, Record, RecordError
+from harness.safe_names import path_component
 
 FAILED_STATUSES = (FAILED, TIMEOUT)
 RESERVED = {"attempts", "corrupt", "runs", "locks"}
@@ -121,14 +122,14 @@ class ResultStore:
         return lock
 
     def write_manifest(self, name: str, manifest: dict[str, Any]) -> Path:
-        path = self.root / "runs" / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{_safe(name)}.json"
+        path = self.root / "runs" / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{path_component(name)}.json"
         write_json_atomic(path, manifest)
         return path
 
 
 def record_path(root: str | Path, cell: Cell) -> Path:
     """Where the record of ``cell`` lives under the results folder ``root``."""
-    return Path(root) / _safe(cell.dataset.name) / f"{cell.id}.json"
+    return Path(root) / path_component(cell.dataset.name, RESERVED) / f"{cell.id}.json"
 
 
 def peek_status(root: str | Path, cell: Cell) -> str | None:
@@ -138,7 +139,3 @@ def peek_status(root: str | Path, cell: Cell) -> str | None:
         return json.loads(record_path(root, cell).read_text()).get("status")
     except (OSError, ValueError, AttributeError):
         return None
-
-
-def _safe(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)

@@ -2,6 +2,7 @@
 data root reported before anything runs; PubMed (whose shared copy lacks ind.pubmed.allx), the
 metadata table, the random split, tiny files in the exact pickle format, and the opt-in fetch."""
 
+import hashlib
 import stat
 import subprocess
 import sys
@@ -151,12 +152,14 @@ def test_random_split_takes_every_node_of_a_small_class():
 
 @pytest.fixture
 def planetoid_server(tmp_path, monkeypatch):
-    """Serves tiny pubmed files over loopback HTTP as the Planetoid repository's data/ folder."""
+    """Serves tiny pubmed files over loopback HTTP as the Planetoid repository's data/ folder
+    (pinned to their own digests)."""
     served = tmp_path / "served"
     write_tiny_planetoid(served, "pubmed")
     hits = []
     with servers.serving(served, requests=hits) as url:
         monkeypatch.setattr(planetoid_files, "BASE_URL", url)
+        monkeypatch.setattr(planetoid_files, "PINS", {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in served.iterdir()})
         monkeypatch.delenv("HARNESS_OFFLINE", raising=False)
         yield hits
 
@@ -190,6 +193,43 @@ def test_download_refused_offline_or_into_a_read_only_root(tmp_path, planetoid_s
     monkeypatch.setenv("HARNESS_OFFLINE", "1")
     (message,) = check("pubmed", str(root), {"download": True})
     assert "while HARNESS_OFFLINE is set" in message and planetoid_server == [] and list(root.iterdir()) == []
+
+
+def test_a_served_file_that_is_not_the_pinned_one_is_refused_and_nothing_kept(tmp_path, planetoid_server, monkeypatch):
+    monkeypatch.setitem(planetoid_files.PINS, "ind.pubmed.graph", "0" * 64)
+    root = tmp_path / "data"
+    root.mkdir()
+    (message,) = check("pubmed", str(root), {"download": True})
+    assert "ind.pubmed.graph" in message and "not the pinned file" in message
+    assert not [p for p in root.rglob("*") if p.is_file()]
+
+
+@pytest.mark.shared_data
+def test_every_fetched_file_is_pinned_to_the_shared_copy(shared_data):
+    """Every file ``download: true`` may fetch has a sha256, that of the shared copy (PubMed's
+    allx, which the snapshot lacks: the digest its PROVENANCE.md records)."""
+    raw = shared_data / "planetoid" / "raw"
+    for name in TABLE:
+        for remote in planetoid_files.files(name).remotes:
+            assert remote.url.startswith("https://raw.githubusercontent.com/kimiyoung/planetoid/af6abf4")  # a commit, not a branch
+            if (raw / remote.name).is_file():
+                assert hashlib.sha256((raw / remote.name).read_bytes()).hexdigest() == remote.sha256, remote.name
+            else:
+                assert remote.sha256 in (raw.parent / "PROVENANCE.md").read_text(), remote.name
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("name", ["cora", "citeseer"])
+def test_the_restricted_reader_builds_what_pygs_reader_builds(shared_data, name):
+    from torch_geometric.io import read_planetoid_data
+
+    from harness_planetoid.loader import read_planetoid
+
+    raw = shared_data / "planetoid" / "raw"
+    ours, pyg = read_planetoid(raw, name), read_planetoid_data(str(raw), name)
+    assert sorted(ours.keys()) == sorted(pyg.keys())
+    for key in pyg.keys():
+        assert ours[key].dtype == pyg[key].dtype and torch.equal(ours[key], pyg[key]), key
 
 
 def test_failed_download_is_fast_names_the_files_and_leaves_nothing(tmp_path, monkeypatch):

@@ -72,7 +72,7 @@ def test_dataset_name_is_made_safe_for_a_folder(tmp_path):
     store = ResultStore(tmp_path)
     cell = make_cell("ogbn arxiv/v2:x")
     path = store.write(make_record(cell))
-    assert path == tmp_path / "ogbn_arxiv_v2_x" / f"{cell.id}.json"
+    assert path.parent.name.startswith("ogbn_arxiv_v2_x~") and path.name == f"{cell.id}.json"  # a digest: "ogbn_arxiv_v2_x" is another name
     assert path.parent.parent == tmp_path
 
 

@@ -1,6 +1,8 @@
-"""Planetoid task bundles through PyG's raw reader (``torch_geometric.io.read_planetoid_data``),
-which reads the ``ind.<name>.*`` files in place: the data root is never written to (except by
-the opt-in fetch of :mod:`.files`).
+"""Planetoid task bundles read from the ``ind.<name>.*`` files in place: the data root is never
+written to (except by the opt-in fetch of :mod:`.files`). The files are pickles, read with the
+core's restricted unpickler (:mod:`harness.data.safe_pickle`: a file naming anything but numpy
+arrays, CSR matrices and a ``defaultdict`` of lists is refused, nothing it names is run), and
+assembled into the same tensors as PyG's ``torch_geometric.io.read_planetoid_data``.
 
 Splits:
 
@@ -19,9 +21,11 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch_geometric.io import read_planetoid_data
+from torch_geometric.data import Data
+from torch_geometric.io.planetoid import edge_index_from_dict
 from torch_geometric.transforms import NormalizeFeatures
 
+from harness.data import safe_pickle
 from harness.data.splits import Split, per_class_train_split
 from harness.task import Task
 from harness_planetoid.files import ensure_raw_dir
@@ -36,6 +40,45 @@ def unlabelled_nodes(raw_dir, name: str) -> np.ndarray:
     isolated nodes without features or label)."""
     test_index = np.loadtxt(raw_dir / f"ind.{name}.test.index", dtype=np.int64, ndmin=1)
     return np.setdiff1d(np.arange(test_index.min(), test_index.max() + 1), test_index)
+
+
+def _read_matrix(raw_dir, name: str, suffix: str) -> torch.Tensor:
+    """A pickled feature matrix (CSR) or one-hot label array as a dense float tensor."""
+    value = safe_pickle.load(raw_dir / f"ind.{name}.{suffix}")
+    value = value.toarray() if hasattr(value, "toarray") else np.asarray(value)
+    return torch.from_numpy(value).to(torch.float)
+
+
+def read_planetoid(raw_dir, name: str) -> Data:
+    """Features, labels, graph and the public split's masks of dataset ``name``, in graph order:
+    rows of ``allx`` then of ``tx`` (each placed at its node in ``test.index``; CiteSeer's nodes
+    missing from it get zero features and label 0); the edges of ``graph`` without self-loops and
+    duplicates; the same tensors as PyG's ``read_planetoid_data``."""
+    x, tx, allx, y, ty, ally = (_read_matrix(raw_dir, name, suffix) for suffix in ("x", "tx", "allx", "y", "ty", "ally"))
+    graph = safe_pickle.load(raw_dir / f"ind.{name}.graph")
+    test_index = torch.from_numpy(np.loadtxt(raw_dir / f"ind.{name}.test.index", dtype=np.int64, ndmin=1))
+    sorted_test_index = test_index.sort()[0]
+    if name == "citeseer":  # pad the test rows to every node in the test-index range
+        span, first = int(test_index.max() - test_index.min()) + 1, test_index.min()
+        tx_full, ty_full = torch.zeros(span, tx.size(1)), torch.zeros(span, ty.size(1))
+        tx_full[sorted_test_index - first], ty_full[sorted_test_index - first] = tx, ty
+        tx, ty = tx_full, ty_full
+    features = torch.cat([allx, tx])
+    features[test_index] = features[sorted_test_index]
+    labels = torch.cat([ally, ty]).max(dim=1)[1]
+    labels[test_index] = labels[sorted_test_index]
+    num_nodes = labels.size(0)
+    data = Data(x=features, edge_index=edge_index_from_dict(graph, num_nodes=num_nodes), y=labels)
+    data.train_mask = _mask(torch.arange(y.size(0)), num_nodes)
+    data.val_mask = _mask(torch.arange(y.size(0), y.size(0) + NUM_VALID), num_nodes)
+    data.test_mask = _mask(test_index, num_nodes)
+    return data
+
+
+def _mask(index: torch.Tensor, size: int) -> torch.Tensor:
+    mask = torch.zeros(size, dtype=torch.bool)
+    mask[index] = True
+    return mask
 
 
 def random_split(y: torch.Tensor, seed: int, exclude=(), per_class: int = TRAIN_PER_CLASS, num_valid: int = NUM_VALID, num_test: int = NUM_TEST) -> dict[str, torch.Tensor]:
@@ -55,7 +98,7 @@ def load(root: str, name: str, normalize_features: bool = True, split: str = "pu
     if split not in ("public", "random"):
         raise ValueError(f"split must be 'public' or 'random', got {split!r}")
     raw_dir = ensure_raw_dir(root, name, download)
-    data = read_planetoid_data(str(raw_dir), name)
+    data = read_planetoid(raw_dir, name)
     if normalize_features:
         data = NormalizeFeatures()(data)
     if split == "public":
