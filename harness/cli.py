@@ -315,7 +315,14 @@ def _show_component(registry, kind: str, name: str) -> int:
             print(f"  {key}: {value}")
     print("  parameters:" if component.params else "  parameters: none")
     for param in component.params:
-        limits = [f"one of {list(param.choices)}" if param.choices else "", f"at least {param.minimum:g}" if param.minimum is not None else "", "may be null" if param.nullable else "", "" if param.affects_results else "not in cell ids"]
+        limits = [
+            f"of {param.items}" if param.items else "",
+            f"one of {list(param.choices)}" if param.choices else "",
+            f"at least {param.minimum:g}" if param.minimum is not None else "",
+            f"at most {param.maximum:g}" if param.maximum is not None else "",
+            "may be null" if param.nullable else "",
+            "" if param.affects_results else "not in cell ids",
+        ]
         detail = "; ".join(item for item in limits if item)
         print(f"    {param.name}: {param.type} = {param.default!r}{f' ({detail})' if detail else ''}")
         print(f"        {param.doc}")

@@ -18,7 +18,7 @@ import pytest
 from harness import run_checks
 from harness.exit_codes import InvalidInput
 
-GRID = "seeds: [0]\ndatasets: [{name: synthetic-node, params: {num_nodes: 60}}]\nbackbones: [{name: gcn, params: {hidden: 4}}]\nmethods: [{name: supervised, params: {epochs: 1}}]\n"
+GRID = "seeds: [0]\ndatasets: [{name: synthetic-node, params: {num_nodes: 120}}]\nbackbones: [{name: gcn, params: {hidden: 4}}]\nmethods: [{name: supervised, params: {epochs: 1}}]\n"
 
 
 def run_cli(workdir: Path, *options: str) -> subprocess.CompletedProcess:
