@@ -128,7 +128,9 @@ def _read_yaml(path: str) -> Any:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(yaml)"
         reason = getattr(error, "problem", None) or str(error)
-        raise GridError(path, [Problem(where, f"YAML syntax error: {reason}")]) from None
+        # a duplicate key or an alias bomb is well-formed YAML that a grid still refuses
+        kind = "YAML not accepted" if isinstance(error, yaml.constructor.ConstructorError) else "YAML syntax error"
+        raise GridError(path, [Problem(where, f"{kind}: {reason}")]) from None
 
 
 #: The most YAML nodes a grid may hold once its aliases are expanded. Shipped grids hold a few
