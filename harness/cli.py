@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fail-fast", action="store_true", help="stop at the first failed cell")
     run.add_argument("--isolate", action="store_true", help="run each cell in its own process")
     run.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="time limit per cell")
-    run.add_argument("--device", default="auto", help="cpu, cuda, cuda:1, or auto")
+    run.add_argument("--device", default="auto", help="auto (cuda when present), cpu, cuda, cuda:N or mps")
     run.add_argument("--dry-run", action="store_true", help="list the cells and the dropped combinations (by reason); run and write nothing")
     run.add_argument("--only", action="append", default=[], metavar="KEY=VALUE", help="run only the matching cells; KEY is dataset, encoder, backbone, method (name or label), seed or fold; repeatable: values of one key widen, different keys narrow")
     run.add_argument("--threads", type=int, default=None, metavar="N", help="torch CPU threads per cell (default: torch's own; with --executor pool, cores / workers)")
@@ -126,13 +126,16 @@ def _all_submissions(args, plugins=None) -> list:
 
 
 def cmd_run(args) -> int:
+    from harness import run_checks
     from harness.grid import GridError, load_grid
     from harness.progress import Progress
     from harness.runner import PreflightError, preflight, run_grid
     from harness.settings import RunSettings, default_cache_dir, default_data_root
 
-    if args.timeout is not None and args.timeout <= 0:
-        raise InvalidInput(f"--timeout must be a positive number of seconds, got {args.timeout}")
+    run_checks.check_timeout(args.timeout)
+    run_checks.check_at_least("--threads", args.threads, 1)
+    run_checks.check_at_least("--workers", args.workers, 0)
+    run_checks.check_device(args.device)
     plugins, registry = _registry(args)
     try:
         grid = load_grid(args.grid, registry)
@@ -140,8 +143,6 @@ def cmd_run(args) -> int:
         raise InvalidInput(str(error)) from None
     _slice(grid, args.only)
     executor = _executor(registry, args)
-    if args.threads is not None and args.threads < 1:
-        raise InvalidInput(f"--threads must be at least 1, got {args.threads}")
     settings = RunSettings(
         results_dir=args.results_dir,
         data_root=args.data_root or default_data_root(),
@@ -158,6 +159,9 @@ def cmd_run(args) -> int:
         print_plan(grid, settings.results_dir, args.retry_failed, sys.stdout)
         print_preflight(grid, registry, settings, sys.stdout)
         return EXIT_OK
+    run_checks.check_output_folder("--results-dir", settings.results_dir)
+    run_checks.check_output_folder("--cache-dir", settings.cache_dir)
+    run_checks.check_output_folder("--leaderboard-dir", _tables_dir(settings.results_dir, args.leaderboard_dir))
     try:
         preflight(grid, registry, settings)
     except PreflightError as error:
@@ -199,8 +203,6 @@ def _executor(registry, args):
     if args.workers is not None:
         if not component.param("workers"):
             raise InvalidInput(f"executor {args.executor!r} takes no --workers")
-        if args.workers < 0:
-            raise InvalidInput(f"--workers must be at least 0, got {args.workers}")
         params["workers"] = args.workers
     return component.load()(**params)
 
@@ -313,7 +315,14 @@ def _show_component(registry, kind: str, name: str) -> int:
             print(f"  {key}: {value}")
     print("  parameters:" if component.params else "  parameters: none")
     for param in component.params:
-        limits = [f"one of {list(param.choices)}" if param.choices else "", f"at least {param.minimum:g}" if param.minimum is not None else "", "may be null" if param.nullable else "", "" if param.affects_results else "not in cell ids"]
+        limits = [
+            f"of {param.items}" if param.items else "",
+            f"one of {list(param.choices)}" if param.choices else "",
+            f"at least {param.minimum:g}" if param.minimum is not None else "",
+            f"at most {param.maximum:g}" if param.maximum is not None else "",
+            "may be null" if param.nullable else "",
+            "" if param.affects_results else "not in cell ids",
+        ]
         detail = "; ".join(item for item in limits if item)
         print(f"    {param.name}: {param.type} = {param.default!r}{f' ({detail})' if detail else ''}")
         print(f"        {param.doc}")

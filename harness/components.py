@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -61,6 +62,8 @@ _PYTHON_TYPES: Mapping[str, tuple[type, ...]] = {
     "dataset": (str, dict),
     "datasets": (str, list),
 }
+#: The element types a ``list`` parameter may declare with ``items``.
+_ITEM_TYPES = ("int", "float", "str", "bool")
 #: Param types whose values name other datasets (see :func:`Param.references`).
 REFERENCE_TYPES = ("dataset", "datasets")
 REFERENCE_KEYS = ("name", "params")
@@ -84,7 +87,11 @@ class Param:
     doc: str
     choices: tuple | None = None
     minimum: float | None = None
+    maximum: float | None = None
     nullable: bool = False
+    #: for a ``list``: the type every element must have (one of ``int``, ``float``, ``str``,
+    #: ``bool``); ``minimum`` and ``maximum`` then bound each element.
+    items: str | None = None
     #: False for operational switches (download, verbosity) that cannot change a result: they
     #: are passed to the factory but left out of cell ids and cache keys.
     affects_results: bool = True
@@ -92,6 +99,8 @@ class Param:
     def __post_init__(self):
         if self.type not in _PYTHON_TYPES:
             raise ValueError(f"Param {self.name!r}: type must be one of {sorted(_PYTHON_TYPES)}")
+        if self.items is not None and (self.type != "list" or self.items not in _ITEM_TYPES):
+            raise ValueError(f"Param {self.name!r}: items applies to type list and must be one of {list(_ITEM_TYPES)}")
 
     def problem(self, value: Any) -> str | None:
         """Why ``value`` is not valid for this parameter, or None when it is."""
@@ -106,8 +115,25 @@ class Param:
             return _reference_shape_problem(value)
         if self.choices is not None and value not in self.choices:
             return f"must be one of {list(self.choices)}, got {value!r}"
+        if self.items is not None:
+            for i, item in enumerate(value):
+                problem = _scalar_problem(self.items, item) or self._range_problem(item)
+                if problem:
+                    return f"element {i}: {problem}"
+            return None
+        if self.type == "float":
+            return _scalar_problem("float", value) or self._range_problem(value)
+        if self.type == "int":
+            return self._range_problem(value)
+        return None
+
+    def _range_problem(self, value: Any) -> str | None:
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return None
         if self.minimum is not None and value < self.minimum:
             return f"must be at least {self.minimum}, got {value!r}"
+        if self.maximum is not None and value > self.maximum:
+            return f"must be at most {self.maximum}, got {value!r}"
         return None
 
     @property
@@ -123,10 +149,25 @@ class Param:
         return self.type
 
     def coerce(self, value: Any) -> Any:
-        """The canonical form of a valid value (ints given for floats become floats)."""
+        """The canonical form of a valid value (ints given for floats become floats, also in a
+        list of floats)."""
         if self.type == "float" and value is not None:
             return float(value)
+        if self.items == "float" and value is not None:
+            return [float(item) for item in value]
         return value
+
+
+def _scalar_problem(kind: str, value: Any) -> str | None:
+    """Why ``value`` is not a valid ``kind`` (a list element, or a float parameter's value):
+    the type, and for numbers that it is finite (YAML reads ``.nan`` and ``.inf`` as floats)."""
+    if isinstance(value, bool) and kind != "bool":
+        return f"must be a {kind}, got a bool ({value!r})"
+    if not isinstance(value, _PYTHON_TYPES[kind]):
+        return f"must be a {kind}, got {type(value).__name__} ({value!r})"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be a finite number, got {value!r}"
+    return None
 
 
 def _reference_shape_problem(value: Any) -> str | None:

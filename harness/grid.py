@@ -123,12 +123,83 @@ def _read_yaml(path: str) -> Any:
     except OSError as error:
         raise GridError(path, [Problem("(file)", f"cannot be read ({error.strerror or error})")]) from None
     try:
-        return yaml.safe_load(text)
+        return _load_bounded(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(yaml)"
         reason = getattr(error, "problem", None) or str(error)
-        raise GridError(path, [Problem(where, f"YAML syntax error: {reason}")]) from None
+        # a duplicate key or an alias bomb is well-formed YAML that a grid still refuses
+        kind = "YAML not accepted" if isinstance(error, yaml.constructor.ConstructorError) else "YAML syntax error"
+        raise GridError(path, [Problem(where, f"{kind}: {reason}")]) from None
+
+
+#: The most YAML nodes a grid may hold once its aliases are expanded. Shipped grids hold a few
+#: hundred; an alias bomb (anchors nested in anchors) holds billions and would exhaust memory.
+MAX_YAML_NODES = 100_000
+#: The most seeds a grid may list or count.
+MAX_SEEDS = 10_000
+#: The most cells a grid may expand to.
+MAX_CELLS = 1_000_000
+
+
+class _GridLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate mapping keys instead of keeping the last one."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first at line {seen[key].start_mark.line + 1}, again at line {key_node.start_mark.line + 1}); each key may appear once in a mapping", key_node.start_mark
+                )
+            seen[key] = key_node
+        return super().construct_mapping(node, deep=deep)
+
+
+def _load_bounded(text: str) -> Any:
+    """``yaml.safe_load`` with duplicate keys refused and the size after alias expansion bounded
+    (checked on the node graph, before any Python object is built)."""
+    loader = _GridLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expanded_size(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_expanded_size(root: yaml.Node) -> None:
+    """Refuse a document whose aliases expand to more than :data:`MAX_YAML_NODES` nodes, or that
+    contains itself. Sizes are memoized per node, so a bomb is measured without expanding it."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if isinstance(node, yaml.ScalarNode):
+            return 1
+        if id(node) in open_nodes:
+            raise yaml.constructor.ConstructorError(None, None, "an alias refers to a node that contains it (a recursive structure); grids must be finite", node.start_mark)
+        open_nodes.add(id(node))
+        children = [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else node.value
+        total = 1
+        for child in children:
+            total += size(child)
+            if total > MAX_YAML_NODES:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the document expands to more than {MAX_YAML_NODES:,} values once its aliases (*name) are expanded; a grid is a few hundred at most", node.start_mark
+                )
+        open_nodes.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    size(root)
 
 
 def _plain_data_problem(value: Any) -> str | None:
@@ -192,12 +263,18 @@ class GridBuilder:
             if seeds < 1:
                 self.problem("seeds", f"a seed count must be at least 1, got {seeds}")
                 return []
+            if seeds > MAX_SEEDS:
+                self.problem("seeds", f"a seed count must be at most {MAX_SEEDS:,}, got {seeds:,}")
+                return []
             return list(range(seeds))
         if not isinstance(seeds, list):
             self.problem("seeds", f"must be a list of non-negative integers or a count, got {type(seeds).__name__} ({seeds!r})")
             return []
         if not seeds:
             self.problem("seeds", "is empty; give at least one seed")
+        if len(seeds) > MAX_SEEDS:
+            self.problem("seeds", f"lists {len(seeds):,} seeds; at most {MAX_SEEDS:,} are allowed")
+            return []
         valid: list[int] = []
         for i, seed in enumerate(seeds):
             if isinstance(seed, bool) or not isinstance(seed, int):
@@ -510,6 +587,7 @@ class GridBuilder:
 
     def _expand(self, name, seeds, axes, defaults, includes, excludes) -> Grid:
         grid = Grid(path=self.path, name=name)
+        self._check_cell_count(seeds, axes, includes)
         combos = list(itertools.product(*(axes[axis] for axis in AXES)))
         default_encoder = self._entry("encoders", "encoder", DEFAULT_ENCODERS[0])
         for rule in includes:
@@ -532,6 +610,19 @@ class GridBuilder:
                     seen.add(cell.id)
                     grid.cells.append(cell)
         return grid
+
+    def _check_cell_count(self, seeds, axes, includes) -> None:
+        """Refuse a grid of more than :data:`MAX_CELLS` cells before building any of them."""
+        combos = 1
+        for axis in AXES:
+            combos *= len(axes[axis])
+        combos += len(includes)
+        cells = combos * len(seeds) * (self.split[1] or 1)
+        if cells > MAX_CELLS:
+            sizes = " x ".join(f"{len(axes[axis])} {axis}s" for axis in AXES)
+            message = f"expands to {cells:,} cells ({sizes}, plus {len(includes)} included, times {len(seeds)} seeds"
+            message += f" x {self.split[1]} folds)" if self.split[1] else ")"
+            raise GridError(self.path, [Problem("(grid)", f"{message}; at most {MAX_CELLS:,} cells are allowed: split it into smaller grids")])
 
 
 def _splits_and_seeds(protocol: str, count: int | None, seeds: list[int]) -> list[tuple[Split, int]]:

@@ -100,7 +100,9 @@ class Plugins:
             dist_version = dist.version if dist else "?"
             try:
                 module = entry_point.load()
-            except Exception as error:  # a broken plugin must not take the harness down
+            # A broken plugin must not take the harness down, not even one that calls sys.exit
+            # or raises KeyboardInterrupt while it is imported.
+            except BaseException as error:
                 self._fail(entry_point.name, dist_name, dist_version, entry_point.value, error)
                 continue
             self._register(module, entry_point.name, dist_name, dist_version)
@@ -115,7 +117,7 @@ class Plugins:
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             spec.loader.exec_module(module)
-        except Exception as error:
+        except BaseException as error:  # sys.exit or KeyboardInterrupt at import too, as above
             sys.modules.pop(name, None)
             self._fail(str(path), "(local file)", "-", str(path), error)
             return

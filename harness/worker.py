@@ -197,13 +197,32 @@ def _uses_external_data(encoder_component, context, task) -> bool:
     return bool(task.info.get("external_data") and encoder_component.needs)
 
 
+#: What a method's ``run`` must return, quoted by every complaint about what it returned.
+METHOD_RETURNS = (
+    "a method's run(task, encoder, backbone, context) must return harness.task.Predictions(valid=..., test=..., best_epoch=..., extra=...)"
+    " with one row of scores per validation and test item (see harness.contracts.Method)"
+)
+
+
 def _check_predictions(task, predictions) -> None:
+    """Refuse what a method returned unless it is :class:`harness.task.Predictions` with a
+    tensor of scores per validation and test item, saying what a method must return."""
+    import torch
+
+    from harness.task import Predictions
+
+    if not isinstance(predictions, Predictions):
+        found = "None" if predictions is None else f"a {type(predictions).__module__}.{type(predictions).__qualname__}"
+        raise TypeError(f"the method returned {found}; {METHOD_RETURNS}")
     for split in ("valid", "test"):
         expected = task.items[split].size(-1)
         got = getattr(predictions, split)
-        if got is None or len(got) != expected:
-            size = None if got is None else len(got)
-            raise ValueError(f"the method returned {size} {split} predictions; the task has {expected} {split} items")
+        if not isinstance(got, torch.Tensor):
+            found = "None" if got is None else f"a {type(got).__name__}"
+            raise TypeError(f"the method's Predictions.{split} is {found}, not a torch.Tensor; {METHOD_RETURNS}")
+        if got.dim() == 0 or len(got) != expected:
+            size = "a scalar" if got.dim() == 0 else len(got)
+            raise ValueError(f"the method returned {size} {split} predictions; the task has {expected} {split} items; {METHOD_RETURNS}")
 
 
 class _alarm:

@@ -112,7 +112,7 @@ def harness_backbones():
             params=(
                 Param("num_layers", "int", 5, "message-passing layers", minimum=1),
                 Param("hidden", "int", 300, "embedding width of atoms, bonds and every layer", minimum=1),
-                Param("dropout", "float", 0.5, "dropout after every layer (0.5 when fine-tuning in Hu et al., 0 when pre-training)", minimum=0),
+                Param("dropout", "float", 0.5, "dropout after every layer (0.5 when fine-tuning in Hu et al., 0 when pre-training)", minimum=0, maximum=1),
                 Param("jk", "str", "last", "jumping knowledge over the input embedding and each layer: last, sum or concat", choices=("last", "sum", "concat")),
             ),
             task_types=TaskType.GRAPH_LEVEL,

@@ -18,7 +18,7 @@ from harness.features import CAPABILITY as CATEGORICAL
 _COMMON = (
     Param("num_layers", "int", 2, "number of layers (message-passing layers; linear layers for mlp)", minimum=1),
     Param("hidden", "int", 64, "hidden width (per head for gat)", minimum=1),
-    Param("dropout", "float", 0.5, "dropout before every layer, the input layer included", minimum=0),
+    Param("dropout", "float", 0.5, "dropout before every layer, the input layer included", minimum=0, maximum=1),
     Param("activation", "str", "relu", "non-linearity between layers", choices=("relu", "elu", "gelu", "leaky_relu")),
     Param("norm", "str", "none", "normalisation after each hidden layer", choices=("none", "batch", "layer")),
     Param("residual", "bool", False, "add each hidden layer's input to its output where widths match"),
@@ -29,7 +29,7 @@ _COMMON = (
 _REVGAT = tuple(replace(p, default={"num_layers": 3, "hidden": 256, "norm": "batch"}.get(p.name, p.default)) for p in _COMMON if p.name != "residual") + (
     Param("heads", "int", 3, "attention heads of the first and hidden layers (concatenated)", minimum=1),
     Param("groups", "int", 2, "channel groups of each reversible layer (hidden must be a multiple)", minimum=2),
-    Param("attention_dropout", "float", 0.0, "dropout on attention coefficients", minimum=0),
+    Param("attention_dropout", "float", 0.0, "dropout on attention coefficients", minimum=0, maximum=1),
     Param("edge_dim", "int", 0, "edge feature width used by attention; 0 ignores edge features", minimum=0),
 )
 
@@ -58,7 +58,7 @@ def harness_backbones():
         _backbone("gat", "Graph attention network (Velickovic et al., ICLR 2018), PyG GATConv.",
                   [Param("heads", "int", 8, "attention heads of hidden layers (concatenated)", minimum=1),
                    Param("out_heads", "int", 1, "attention heads of the output layer (averaged)", minimum=1),
-                   Param("attention_dropout", "float", 0.6, "dropout on attention coefficients", minimum=0),
+                   Param("attention_dropout", "float", 0.6, "dropout on attention coefficients", minimum=0, maximum=1),
                    Param("edge_dim", "int", 0, "edge feature width used by attention; 0 ignores edge features", minimum=0)],
                   capabilities={"no-propagation"}),
         _backbone("gin", "Graph isomorphism network (Xu et al., ICLR 2019), PyG GINConv with 2-layer MLPs.",

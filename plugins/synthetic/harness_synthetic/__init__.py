@@ -20,6 +20,8 @@ _NODES = Param("num_nodes", "int", 600, "number of nodes", minimum=20)
 _FEATURES = Param("num_features", "int", 32, "node feature dimension", minimum=1)
 _NOISE = Param("feature_noise", "float", 1.0, "standard deviation of the Gaussian feature noise", minimum=0)
 _GRAPHS = Param("num_graphs", "int", 400, "number of graphs", minimum=20)
+#: refuses node classification sizes that leave a split empty
+_NODE_SIZES = "harness_synthetic.sizes:check"
 #: what the ranking task reports beside its MRR
 RANKING_METRICS = ("recall@20", "ndcg@20")
 
@@ -27,7 +29,7 @@ RANKING_METRICS = ("recall@20", "ndcg@20")
 _ALL_SPLITS = (FIXED, PER_SEED, FOLDS)
 
 
-def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, provides=(), splits=_ALL_SPLITS, metadata=None, extra_metrics=()):
+def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, provides=(), splits=_ALL_SPLITS, metadata=None, extra_metrics=(), preflight=None):
     return Component(
         kind="dataset",
         name=name,
@@ -39,6 +41,7 @@ def _dataset(name, factory, doc, task_type, metric, params, version=_VERSION, pr
         metadata={"metric": metric, **({"extra_metrics": extra_metrics} if extra_metrics else {}), "source": "generated in code (harness_synthetic.generators)", **(metadata or {})},
         provides=frozenset(provides),
         splits=splits,
+        preflight=preflight,
     )
 
 
@@ -52,6 +55,7 @@ def harness_datasets():
             TaskType.NODE_CLASSIFICATION,
             "acc",
             (_SEED, _NODES, Param("num_classes", "int", 4, "number of classes", minimum=2), _FEATURES, _NOISE),
+            preflight=_NODE_SIZES,
         ),
         _dataset(
             "synthetic-text",
@@ -62,8 +66,9 @@ def harness_datasets():
             (_SEED, Param("num_nodes", "int", 300, "number of nodes", minimum=20),
              Param("num_classes", "int", 4, "number of classes (topics)", choices=(2, 3, 4, 5, 6)),
              Param("words", "int", 6, "words per text", minimum=1),
-             Param("topic_share", "float", 0.12, "probability that a word comes from the node's topic rather than the filler words", minimum=0)),
+             Param("topic_share", "float", 0.12, "probability that a word comes from the node's topic rather than the filler words", minimum=0, maximum=1)),
             provides={"text"},
+            preflight=_NODE_SIZES,
         ),
         _dataset(
             "synthetic-multilabel",

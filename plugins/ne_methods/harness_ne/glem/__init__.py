@@ -29,12 +29,12 @@ from harness_ne.params import ENCODER_PARAMS, GNN_PARAMS, ne_method
 PARAMS = GNN_PARAMS + ENCODER_PARAMS + (
     Param("em_iterations", "int", 2, "EM iterations after pre-training both models", minimum=1),
     Param("order", "str", "lm-first", "which step each iteration starts with", choices=("lm-first", "gnn-first")),
-    Param("lm_pseudo_ratio", "float", 1.0, "share of non-training nodes pseudo-labelled by the GNN for the LM", minimum=0),
-    Param("lm_pseudo_weight", "float", 0.8, "weight of the pseudo-label loss in the E-step (alpha_lm)", minimum=0),
-    Param("gnn_pseudo_ratio", "float", 1.0, "share of non-training nodes pseudo-labelled by the LM for the GNN", minimum=0),
-    Param("gnn_pseudo_weight", "float", 0.05, "weight of the pseudo-label loss in the M-step (alpha_gnn)", minimum=0),
+    Param("lm_pseudo_ratio", "float", 1.0, "share of non-training nodes pseudo-labelled by the GNN for the LM", minimum=0, maximum=1),
+    Param("lm_pseudo_weight", "float", 0.8, "weight of the pseudo-label loss in the E-step (alpha_lm)", minimum=0, maximum=1),
+    Param("gnn_pseudo_ratio", "float", 1.0, "share of non-training nodes pseudo-labelled by the LM for the GNN", minimum=0, maximum=1),
+    Param("gnn_pseudo_weight", "float", 0.05, "weight of the pseudo-label loss in the M-step (alpha_gnn)", minimum=0, maximum=1),
     Param("temperature", "float", 0.2, "temperature of the pseudo-labels", minimum=0),
-    Param("confidence", "float", 1.0, "keep this fraction of pseudo-labels, the most confident (1 keeps all)", minimum=0),
+    Param("confidence", "float", 1.0, "keep this fraction of pseudo-labels, the most confident (1 keeps all)", minimum=0, maximum=1),
 )
 
 
