@@ -3,7 +3,9 @@ record per cell.
 
 Keep-going by default: a failing cell is recorded and the grid goes on (``fail_fast`` stops at
 the first failure). Complete records are never run again; failed ones only with
-``retry_failed``. A cell that another process is running (its lock is held) is left to it.
+``retry_failed``. A record file that fails the store's checks (unparseable, not a record,
+foreign, a non-finite score) is quarantined with a warning, listed in the run's manifest, and its
+cell runs again. A cell that another process is running (its lock is held) is left to it.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ def run_grid(
         locks[cell.id] = lock
         todo.append(cell)
     _report_skips(summary, out)
-    store.write_manifest(grid.name, _manifest(grid, settings, todo))
+    store.write_manifest(grid.name, _manifest(grid, settings, todo, store.quarantined))
 
     use_plugins(plugins, registry)
     plugins.grid_started(grid, todo)
@@ -146,7 +148,10 @@ def _report_skips(summary: RunSummary, out: TextIO) -> None:
         print(f"skipping {summary.skipped_failed} cell(s) that failed before; re-run them with --retry-failed", file=out)
 
 
-def _manifest(grid: Grid, settings: RunSettings, todo) -> dict:
+def _manifest(grid: Grid, settings: RunSettings, todo, quarantined=()) -> dict:
+    """What the run was asked and will do; ``quarantined``: the record files found bad while
+    deciding what to skip (each was reported on stderr, moved to ``corrupt/`` and its cell
+    runs again)."""
     return {
         "grid": grid.path,
         "name": grid.name,
@@ -154,4 +159,5 @@ def _manifest(grid: Grid, settings: RunSettings, todo) -> dict:
         "cells": [cell.id for cell in grid.cells],
         "to_run": [cell.id for cell in todo],
         "dropped": [{"combination": d.combination, "reason": d.reason} for d in grid.dropped],
+        "quarantined": [item.to_dict() for item in quarantined],
     }
