@@ -34,6 +34,8 @@ from harness.atomic import TEMP_PREFIX, sweep_stale_temporaries, write_json_atom
 
 PAYLOAD = "payload.pt"
 META = "meta.json"
+#: written into a quarantined entry's folder: where it was and why it was set aside
+QUARANTINE_NOTE = "quarantined.json"
 
 
 _current: "ArtifactCache | None" = None
@@ -218,9 +220,25 @@ class ArtifactCache:
         while (corrupt / name).exists():
             name, n = f"{stem}-{n}", n + 1
         os.rename(entry, corrupt / name)
-        reason = " ".join(reason.split())  # one line, whatever the error said
-        self.quarantined.append({"path": str(entry), "moved_to": str(corrupt / name), "reason": reason})
-        self.warn(f"warning: quarantined cache entry {entry} (moved to {corrupt / name}): {reason}")
+        item = {"path": str(entry), "moved_to": str(corrupt / name), "reason": " ".join(reason.split())}
+        # Kept with the entry, so that whoever started the process (the runner's manifest) can
+        # list it: the cell that found it may run in another process.
+        write_json_atomic(corrupt / name / QUARANTINE_NOTE, item)
+        self.quarantined.append(item)
+        self.warn(f"warning: quarantined cache entry {entry} (moved to {corrupt / name}): {item['reason']}")
+
+
+def quarantined_entries(root: str | Path) -> list[dict[str, str]]:
+    """Every entry quarantined in the cache at ``root``, as its note says (``path``,
+    ``moved_to``, ``reason``), oldest first by name; never imports torch."""
+    notes = sorted(Path(root).glob(f"corrupt/*/{QUARANTINE_NOTE}"))
+    found = []
+    for note in notes:
+        try:
+            found.append(json.loads(note.read_text()))
+        except (OSError, ValueError):
+            continue  # a note is a courtesy: the quarantined entry itself is what is kept
+    return found
 
 
 def _unreadable(error: Exception) -> str:

@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from harness.atomic import write_json_atomic
+from harness.cache import quarantined_entries
 from harness.cell import AXES, Split
 from harness.grid import Grid
 from harness.registry import Registry
@@ -115,7 +117,9 @@ def run_grid(
         locks[cell.id] = lock
         todo.append(cell)
     _report_skips(summary, out)
-    store.write_manifest(grid.name, _manifest(grid, settings, todo, store.quarantined))
+    manifest = _manifest(grid, settings, todo, store.quarantined)
+    manifest_path = store.write_manifest(grid.name, manifest)
+    cache_before = {item["moved_to"] for item in quarantined_entries(settings.cache_dir)}
 
     use_plugins(plugins, registry)
     plugins.grid_started(grid, todo)
@@ -138,6 +142,10 @@ def run_grid(
     finally:
         for lock in locks.values():
             lock.release()
+        found = [item for item in quarantined_entries(settings.cache_dir) if item.get("moved_to") not in cache_before]
+        if found:  # cache entries the cells set aside (each reported on stderr by the cell's process)
+            manifest["quarantined"] += [{**item, "kind": "cache entry"} for item in found]
+            write_json_atomic(manifest_path, manifest)
     return summary
 
 
@@ -151,7 +159,7 @@ def _report_skips(summary: RunSummary, out: TextIO) -> None:
 def _manifest(grid: Grid, settings: RunSettings, todo, quarantined=()) -> dict:
     """What the run was asked and will do; ``quarantined``: the record files found bad while
     deciding what to skip (each was reported on stderr, moved to ``corrupt/`` and its cell
-    runs again)."""
+    runs again). The runner adds the cache entries its cells quarantine when they are done."""
     return {
         "grid": grid.path,
         "name": grid.name,
@@ -159,5 +167,5 @@ def _manifest(grid: Grid, settings: RunSettings, todo, quarantined=()) -> dict:
         "cells": [cell.id for cell in grid.cells],
         "to_run": [cell.id for cell in todo],
         "dropped": [{"combination": d.combination, "reason": d.reason} for d in grid.dropped],
-        "quarantined": [item.to_dict() for item in quarantined],
+        "quarantined": [{**item.to_dict(), "kind": "record"} for item in quarantined],
     }

@@ -216,3 +216,31 @@ def test_a_nan_score_fails_the_cell_with_a_clear_error(tmp_path, monkeypatch):
     record = worker.run_cell(cell, RunSettings(results_dir=str(tmp_path / "r"), cache_dir=str(tmp_path / "c")))
     assert record["status"] == "failed"
     assert "non-finite metric (test = nan)" in record["error"] and "test" not in record
+
+
+@pytest.mark.parametrize("isolate", [False, True], ids=["in-process", "isolated"])
+def test_a_cache_entry_a_cell_quarantines_is_reported_and_listed_in_the_manifest(tmp_path, isolate):
+    """The cell that finds the bad entry may run in another process: the manifest still lists it."""
+    counter = tmp_path / "builds"
+
+    def run(seeds):
+        grid = tmp_path / "grid.yaml"
+        grid.write_text(yaml.safe_dump({"seeds": seeds, "datasets": [{"name": "synthetic-node", "params": {"num_nodes": 120}}],
+                                        "backbones": ["mlp"], "methods": [{"name": "staged", "params": {"counter_file": str(counter)}}]}))
+        args = [sys.executable, "-m", "harness", "run", "--grid", str(grid), "--plugin", str(BEHAVIOUR), "--results-dir", "results",
+                "--cache-dir", "cache", "--leaderboard-dir", "boards", *(["--isolate"] if isolate else [])]
+        done = subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, timeout=600)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    run([0])
+    payload, = (tmp_path / "cache").glob("*/*/payload.pt")
+    payload.write_bytes(payload.read_bytes()[:-8] + b"corrupt!")
+    done = run([0, 1])  # seed 1 reads the stage seed 0 built
+
+    warning, = [line for line in done.stderr.splitlines() if "quarantined cache entry" in line]
+    assert payload.parent.name in warning and "sha256" in warning
+    assert counter.read_text().count("built") == 2  # rebuilt
+    manifest = json.loads(sorted((tmp_path / "results" / "runs").glob("*.json"))[-1].read_text())
+    listed, = manifest["quarantined"]
+    assert listed["kind"] == "cache entry" and listed["path"].endswith(payload.parent.name) and "sha256" in listed["reason"]
