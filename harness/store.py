@@ -86,26 +86,11 @@ class ResultStore:
     def _load_typed(self, path: Path) -> tuple[dict[str, Any], Record] | None:
         """The record at ``path``, as stored and typed; None when there is none or when it fails
         a check (then it is quarantined)."""
-        try:
-            data = json.loads(path.read_bytes())
-        except FileNotFoundError:
+        checked = check_record_file(self.root, path)
+        if isinstance(checked, str):
+            self._quarantine(path, checked)
             return None
-        except IsADirectoryError:
-            self._quarantine(path, "a folder, not a record file")
-            return None
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
-            self._quarantine(path, "empty file" if not _size(path) else f"not JSON (truncated or garbled): {error}")
-            return None
-        try:
-            record = Record.from_dict(data)
-        except RecordError as error:
-            self._quarantine(path, f"not a record: {error}")
-            return None
-        problem = _misplaced(self.root, path, record) or _non_finite(record)
-        if problem:
-            self._quarantine(path, problem)
-            return None
-        return data, record
+        return checked
 
     def _quarantine(self, path: Path, reason: str) -> None:
         moved = self._move(path, "corrupt")
@@ -211,13 +196,32 @@ def _size(path: Path) -> int:
         return 0
 
 
-def peek_status(root: str | Path, cell: Cell) -> str | None:
-    """The status of ``cell``'s record, read without changing anything (an unreadable record
-    counts as none; a run would move it aside)."""
+def check_record_file(root: str | Path, path: Path) -> tuple[dict[str, Any], Record] | str | None:
+    """The record at ``path`` under the results folder ``root``, as stored and typed; None when
+    there is no file; else why it is not a good record (one line), changing nothing."""
     try:
-        return json.loads(record_path(root, cell).read_text()).get("status")
-    except (OSError, ValueError, AttributeError):
+        data = json.loads(path.read_bytes())
+    except FileNotFoundError:
         return None
+    except IsADirectoryError:
+        return "a folder, not a record file"
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        return "empty file" if not _size(path) else f"not JSON (truncated or garbled): {' '.join(str(error).split())}"
+    try:
+        record = Record.from_dict(data)
+    except RecordError as error:
+        return f"not a record: {' '.join(str(error).split())}"
+    return _misplaced(Path(root), path, record) or _non_finite(record) or (data, record)
+
+
+def peek_status(root: str | Path, cell: Cell) -> str | None:
+    """The status of ``cell``'s record, read without changing anything (a file that fails the
+    store's checks counts as none: a run would quarantine it and run the cell)."""
+    try:
+        checked = check_record_file(root, record_path(root, cell))
+    except OSError:
+        return None
+    return checked[1].status if isinstance(checked, tuple) else None
 
 
 def _safe(name: str) -> str:

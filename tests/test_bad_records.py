@@ -244,3 +244,17 @@ def test_a_cache_entry_a_cell_quarantines_is_reported_and_listed_in_the_manifest
     manifest = json.loads(sorted((tmp_path / "results" / "runs").glob("*.json"))[-1].read_text())
     listed, = manifest["quarantined"]
     assert listed["kind"] == "cache entry" and listed["path"].endswith(payload.parent.name) and "sha256" in listed["reason"]
+
+
+@pytest.mark.parametrize("case, content, reason", BAD_CONTENTS, ids=[c[0] for c in BAD_CONTENTS])
+def test_dry_run_counts_a_bad_record_as_none_and_moves_nothing(tmp_path, case, content, reason):
+    """``--dry-run`` plans what a run would do: run the cell whose record it would quarantine."""
+    from harness.store import check_record_file, peek_status
+
+    path = _write_bad(tmp_path, content)
+    cell = _cell(make_record(seed=1))
+    assert peek_status(tmp_path, cell) is None
+    assert reason in check_record_file(tmp_path, path)
+    assert path.exists() and not (path.parent / "corrupt").exists()
+    write_records(tmp_path / "good", [make_record(seed=1)])
+    assert peek_status(tmp_path / "good", cell) == "complete"
