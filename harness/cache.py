@@ -5,7 +5,9 @@ determines it (dataset, component names, parameters and versions, seed). An entr
 holding ``payload.pt`` (tensors, or dicts and lists of them) and ``meta.json`` (the description
 and the payload's sha256). It is built in a temporary folder and renamed into place, under a
 file lock so that concurrent runs build it once. An entry whose payload does not match its
-recorded hash is never trusted: it is moved aside and rebuilt. Payloads load with
+recorded hash is never trusted: it is moved to ``corrupt/`` (kept, never deleted), reported in one
+line (``warn``, stderr by default; listed in :attr:`ArtifactCache.quarantined`) and rebuilt.
+Payloads load with
 ``torch.load(weights_only=True)``: nothing is unpickled as an arbitrary object.
 
 :meth:`ArtifactCache.entries`, :meth:`~ArtifactCache.remove` and :meth:`~ArtifactCache.verify`
@@ -20,6 +22,7 @@ import io
 import json
 import os
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +34,8 @@ from harness.atomic import TEMP_PREFIX, sweep_stale_temporaries, write_json_atom
 
 PAYLOAD = "payload.pt"
 META = "meta.json"
+#: written into a quarantined entry's folder: where it was and why it was set aside
+QUARANTINE_NOTE = "quarantined.json"
 
 
 _current: "ArtifactCache | None" = None
@@ -75,10 +80,18 @@ class Entry:
     created: float | None
 
 
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
 class ArtifactCache:
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, warn: Callable[[str], None] = _stderr):
+        """``warn`` receives the one-line message of each entry the cache quarantines."""
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self.warn = warn
+        #: every entry this cache object quarantined: ``{"path", "moved_to", "reason"}``
+        self.quarantined: list[dict[str, str]] = []
         sweep_stale_temporaries(self.root)
 
     def entry_dir(self, key: str) -> Path:
@@ -155,9 +168,10 @@ class ArtifactCache:
                 digest = hashlib.sha256((entry / PAYLOAD).read_bytes()).hexdigest()
                 if digest == meta["sha256"]:
                     return True
-            except (OSError, ValueError, KeyError, TypeError):
-                pass
-            self._quarantine(entry)
+                reason = "payload does not match its recorded sha256"
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                reason = _unreadable(error)
+            self._quarantine(entry, reason)
             return False
 
     def _read(self, key: str) -> Any | None:
@@ -174,8 +188,8 @@ class ArtifactCache:
             return torch.load(io.BytesIO(data), weights_only=True)
         except MemoryError:
             raise
-        except Exception:  # unreadable meta, a hash mismatch, or a payload that weights_only refuses
-            self._quarantine(entry)  # (UnpicklingError, EOFError, IndexError, ... are not ValueErrors)
+        except Exception as error:  # unreadable meta, a hash mismatch, or a payload that weights_only refuses
+            self._quarantine(entry, _unreadable(error))  # (UnpicklingError, EOFError, ... are not ValueErrors)
             return None
 
     def _write(self, key: str, description: dict[str, Any], payload: Any) -> None:
@@ -197,7 +211,7 @@ class ArtifactCache:
                 os.fsync(handle.fileno())
         os.rename(temp, entry)
 
-    def _quarantine(self, entry: Path) -> None:
+    def _quarantine(self, entry: Path, reason: str) -> None:
         corrupt = self.root / "corrupt"
         corrupt.mkdir(exist_ok=True)
         # A name not taken yet: a rename onto an earlier quarantined entry would fail (or replace it).
@@ -206,3 +220,31 @@ class ArtifactCache:
         while (corrupt / name).exists():
             name, n = f"{stem}-{n}", n + 1
         os.rename(entry, corrupt / name)
+        item = {"path": str(entry), "moved_to": str(corrupt / name), "reason": " ".join(reason.split())}
+        # Kept with the entry, so that whoever started the process (the runner's manifest) can
+        # list it: the cell that found it may run in another process.
+        write_json_atomic(corrupt / name / QUARANTINE_NOTE, item)
+        self.quarantined.append(item)
+        self.warn(f"warning: quarantined cache entry {entry} (moved to {corrupt / name}): {item['reason']}")
+
+
+def quarantined_entries(root: str | Path) -> list[dict[str, str]]:
+    """Every entry quarantined in the cache at ``root``, as its note says (``path``,
+    ``moved_to``, ``reason``), oldest first by name; never imports torch."""
+    notes = sorted(Path(root).glob(f"corrupt/*/{QUARANTINE_NOTE}"))
+    found = []
+    for note in notes:
+        try:
+            found.append(json.loads(note.read_text()))
+        except (OSError, ValueError):
+            continue  # a note is a courtesy: the quarantined entry itself is what is kept
+    return found
+
+
+def _unreadable(error: Exception) -> str:
+    """Why an entry could not be trusted, from the error reading it raised."""
+    if isinstance(error, FileNotFoundError):
+        return f"missing {Path(error.filename).name if error.filename else 'file'}"
+    if isinstance(error, KeyError):
+        return f"{META} lacks {error}"
+    return f"unreadable ({type(error).__name__}: {error})"

@@ -10,6 +10,8 @@ What a declaration carries:
   parameter that a reference's ``@`` suffix sets;
 - ``higher_is_better`` and ``display`` (the leaderboard's column name, a template over the
   parameters such as ``"hits@{k}"``);
+- optionally ``range``, the interval ``(low, high)`` every score lies in (``(0, 1)`` for
+  accuracy; none for an error such as RMSE): a submitted score outside it is refused;
 - the input contract: ``task_types`` (the task types whose labels and predictions it takes; a
   dataset of another type cannot name it) and ``inputs`` (the shapes, in words);
 - ``factory``: ``"module:attribute"``, imported only when a score is computed, called as
@@ -46,12 +48,15 @@ def metric(
     display: str | None = None,
     version: str = "1",
     arguments: Mapping[str, Any] | None = None,
+    range: tuple[float, float] | None = None,
 ) -> Component:
     """The declaration of one metric (a :class:`~harness.Component` of kind ``metric``).
 
     :param at: the parameter a reference's ``@`` suffix sets (``k``: ``hits@20`` is ``k=20``).
     :param display: the name shown on leaderboards, formatted with the parameters; by default
         the reference itself (``name``, or ``name@{at}``).
+    :param range: ``(low, high)``, the closed interval every score of the metric lies in; None
+        when it has no bounds worth checking.
     """
     return Component(
         kind="metric",
@@ -66,6 +71,7 @@ def metric(
             "display": display or (f"{name}@{{{at}}}" if at else name),
             "inputs": inputs,
             "at": at,
+            "range": None if range is None else tuple(range),
         },
         arguments=dict(arguments or {}),
     )
@@ -80,6 +86,12 @@ def declaration_problem(component: Component) -> str | None:
         return "metadata['inputs'] must say which labels and predictions it takes"
     if meta.get("display") is not None and not isinstance(meta["display"], str):
         return "metadata['display'] must be a string"
+    bounds = meta.get("range")
+    if bounds is not None and not (
+        isinstance(bounds, (tuple, list)) and len(bounds) == 2
+        and all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds) and bounds[0] < bounds[1]
+    ):
+        return f"metadata['range'] = {bounds!r} must be None or (low, high) numbers with low < high"
     at = meta.get("at")
     if at is not None:
         param = component.param(at)
@@ -108,6 +120,12 @@ class MetricSpec:
     def display(self) -> str:
         template = self.component.metadata.get("display") or self.reference
         return template.format(**self.params)
+
+    @property
+    def range(self) -> tuple[float, float] | None:
+        """``(low, high)``, the interval every score lies in, or None when it declares none."""
+        bounds = self.component.metadata.get("range")
+        return None if bounds is None else (bounds[0], bounds[1])
 
     def applies_to(self, task_type: str) -> bool:
         return task_type in self.component.task_types
@@ -244,6 +262,7 @@ _BINARY = "y_true (n,) or (n, T) holding 0, 1 or NaN (missing, masked); y_pred s
 _REGRESSION = "y_true (n,) or (n, T) floats, NaN where missing (masked); y_pred of the same shape"
 _RANKING_INPUTS = "y_true the ranking target (n_queries, n_candidates) with 1 held-out positive, 0 candidate, -1 excluded (training edge, self); y_pred finite scores of the same shape"
 _K = Param("k", "int", 20, "cut-off K", minimum=1)
+_UNIT = (0.0, 1.0)  # the range of a share or an average of shares
 _BINARY_TASKS = {TaskType.NODE_MULTILABEL, TaskType.GRAPH_CLASSIFICATION, TaskType.LINK_PREDICTION, TaskType.EDGE_MULTILABEL}
 
 
@@ -252,24 +271,24 @@ def harness_metrics() -> list[Component]:
     """The built-in metrics: OGB's per-item metrics (:mod:`harness.evaluator`) and the
     full-ranking metrics of the link-ranking protocol (:mod:`harness.ranking`)."""
     return [
-        metric("acc", _PER_ITEM, "Accuracy: share of items whose arg-max class is the label.", higher_is_better=True,
+        metric("acc", _PER_ITEM, "Accuracy: share of items whose arg-max class is the label.", higher_is_better=True, range=_UNIT,
                inputs="y_true integer class ids (n,) or (n, 1); y_pred class scores (n, num_classes)",
                task_types={TaskType.NODE_CLASSIFICATION, TaskType.GRAPH_CLASSIFICATION}, arguments={"metric": "acc"}),
-        metric("rocauc", _PER_ITEM, "ROC-AUC averaged over tasks, missing labels masked (OGB's).", higher_is_better=True,
+        metric("rocauc", _PER_ITEM, "ROC-AUC averaged over tasks, missing labels masked (OGB's).", higher_is_better=True, range=_UNIT,
                inputs=_BINARY, task_types=_BINARY_TASKS, arguments={"metric": "rocauc"}),
-        metric("ap", _PER_ITEM, "Average precision averaged over tasks, missing labels masked (OGB's).", higher_is_better=True,
+        metric("ap", _PER_ITEM, "Average precision averaged over tasks, missing labels masked (OGB's).", higher_is_better=True, range=_UNIT,
                inputs=_BINARY, task_types=_BINARY_TASKS, arguments={"metric": "ap"}),
         metric("rmse", _PER_ITEM, "Root mean squared error averaged over tasks, missing labels masked.", higher_is_better=False,
                inputs=_REGRESSION, task_types={TaskType.GRAPH_REGRESSION}, arguments={"metric": "rmse"}),
         metric("mae", _PER_ITEM, "Mean absolute error averaged over tasks, missing labels masked.", higher_is_better=False,
                inputs=_REGRESSION, task_types={TaskType.GRAPH_REGRESSION}, arguments={"metric": "mae"}),
         metric("hits", "harness.evaluator:hits_at", "OGB's Hits@K: share of positive pairs scored above the K-th best negative.",
-               higher_is_better=True, params=(_K,), at="k",
+               higher_is_better=True, range=_UNIT, params=(_K,), at="k",
                inputs="y_true 0/1 per candidate pair (n,); y_pred one score per pair (n,)", task_types={TaskType.LINK_PREDICTION}),
         metric("mrr", _RANKING, "Filtered mean reciprocal rank of each held-out edge among its query's candidates (ties count half, as OGB's).",
-               higher_is_better=True, inputs=_RANKING_INPUTS, task_types={TaskType.LINK_RANKING}, arguments={"measure": "mrr"}),
+               higher_is_better=True, range=_UNIT, inputs=_RANKING_INPUTS, task_types={TaskType.LINK_RANKING}, arguments={"measure": "mrr"}),
         metric("recall", _RANKING, "Full-ranking Recall@K per query, averaged over queries (expected value over ties).",
-               higher_is_better=True, params=(_K,), at="k", inputs=_RANKING_INPUTS, task_types={TaskType.LINK_RANKING}, arguments={"measure": "recall"}),
+               higher_is_better=True, range=_UNIT, params=(_K,), at="k", inputs=_RANKING_INPUTS, task_types={TaskType.LINK_RANKING}, arguments={"measure": "recall"}),
         metric("ndcg", _RANKING, "Full-ranking NDCG@K per query, averaged over queries (expected value over ties).",
-               higher_is_better=True, params=(_K,), at="k", inputs=_RANKING_INPUTS, task_types={TaskType.LINK_RANKING}, arguments={"measure": "ndcg"}),
+               higher_is_better=True, range=_UNIT, params=(_K,), at="k", inputs=_RANKING_INPUTS, task_types={TaskType.LINK_RANKING}, arguments={"measure": "ndcg"}),
     ]

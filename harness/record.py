@@ -14,6 +14,7 @@ carries its ``error``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -355,6 +356,15 @@ class Record:
 
 #: results every complete record has (the other result fields default when absent)
 RESULT_REQUIRED = ("dataset", "task_type", "metric", "higher_is_better", "valid", "test")
+
+
+def non_finite_score(record: "Record") -> str | None:
+    """The first score of ``record`` that is NaN or infinite, named by its field
+    (``"test = nan"``, ``"metrics.valid.acc = inf"``), or None when every score is finite (or
+    absent). A complete record never holds one: the method's predictions gave no usable metric."""
+    scores = [("valid", record.valid), ("test", record.test)]
+    scores += [(f"metrics.{split}.{ref}", score) for split, values in record.metrics.items() for ref, score in values.items()]
+    return next((f"{name} = {score}" for name, score in scores if score is not None and not math.isfinite(score)), None)
 
 
 def _plain(value: Any) -> Any:

@@ -3,7 +3,9 @@ record per cell.
 
 Keep-going by default: a failing cell is recorded and the grid goes on (``fail_fast`` stops at
 the first failure). Complete records are never run again; failed ones only with
-``retry_failed``. A cell that another process is running (its lock is held) is left to it.
+``retry_failed``. A record file that fails the store's checks (unparseable, not a record,
+foreign, a non-finite score) is quarantined with a warning, listed in the run's manifest, and its
+cell runs again. A cell that another process is running (its lock is held) is left to it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from harness.atomic import write_json_atomic
+from harness.cache import quarantined_entries
 from harness.cell import AXES, Split
 from harness.grid import Grid
 from harness.registry import Registry
@@ -113,7 +117,9 @@ def run_grid(
         locks[cell.id] = lock
         todo.append(cell)
     _report_skips(summary, out)
-    store.write_manifest(grid.name, _manifest(grid, settings, todo))
+    manifest = _manifest(grid, settings, todo, store.quarantined)
+    manifest_path = store.write_manifest(grid.name, manifest)
+    cache_before = {item["moved_to"] for item in quarantined_entries(settings.cache_dir)}
 
     use_plugins(plugins, registry)
     plugins.grid_started(grid, todo)
@@ -136,6 +142,10 @@ def run_grid(
     finally:
         for lock in locks.values():
             lock.release()
+        found = [item for item in quarantined_entries(settings.cache_dir) if item.get("moved_to") not in cache_before]
+        if found:  # cache entries the cells set aside (each reported on stderr by the cell's process)
+            manifest["quarantined"] += [{**item, "kind": "cache entry"} for item in found]
+            write_json_atomic(manifest_path, manifest)
     return summary
 
 
@@ -146,7 +156,10 @@ def _report_skips(summary: RunSummary, out: TextIO) -> None:
         print(f"skipping {summary.skipped_failed} cell(s) that failed before; re-run them with --retry-failed", file=out)
 
 
-def _manifest(grid: Grid, settings: RunSettings, todo) -> dict:
+def _manifest(grid: Grid, settings: RunSettings, todo, quarantined=()) -> dict:
+    """What the run was asked and will do; ``quarantined``: the record files found bad while
+    deciding what to skip (each was reported on stderr, moved to ``corrupt/`` and its cell
+    runs again). The runner adds the cache entries its cells quarantine when they are done."""
     return {
         "grid": grid.path,
         "name": grid.name,
@@ -154,4 +167,5 @@ def _manifest(grid: Grid, settings: RunSettings, todo) -> dict:
         "cells": [cell.id for cell in grid.cells],
         "to_run": [cell.id for cell in todo],
         "dropped": [{"combination": d.combination, "reason": d.reason} for d in grid.dropped],
+        "quarantined": [{**item.to_dict(), "kind": "record"} for item in quarantined],
     }

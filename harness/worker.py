@@ -22,7 +22,7 @@ from harness.cell import AXES, Cell
 from harness.context import CellTimeout, RunContext
 from harness.orphans import die_with_parent
 from harness.features import CAPABILITY, after_encoder
-from harness.record import COMPLETE, FAILED, TIMEOUT, Provider, Record, StageUse
+from harness.record import COMPLETE, FAILED, TIMEOUT, Provider, Record, StageUse, non_finite_score
 from harness.settings import RunSettings
 
 _process_state: dict[str, Any] = {}
@@ -106,6 +106,10 @@ def providers(cell: Cell, plugins, registry) -> dict[str, Provider]:
     return found
 
 
+class NonFiniteScore(ValueError):
+    """The cell's scores are NaN or infinite: it is recorded as failed, not complete."""
+
+
 def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
     """Run one cell in this process and return its record's JSON form (never raises for a
     failing cell)."""
@@ -129,6 +133,8 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
         context = RunContext(cell, registry, plugins, cache, settings.data_root, device, deadline)
         with PeakMemory(cuda=device.startswith("cuda")) as peak:
             record.update(**_execute(cell, registry, context, deadline))
+        if (score := non_finite_score(record)) is not None:
+            raise NonFiniteScore(f"the method's predictions gave a non-finite metric ({score}); no score to record")
         record.update(peak_memory_bytes=peak.rss_bytes, peak_cuda_memory_bytes=peak.cuda_bytes, status=COMPLETE)
     except CellTimeout as error:
         record.update(status=TIMEOUT, error=str(error), traceback=traceback.format_exc())

@@ -432,3 +432,21 @@ def test_every_quarantined_entry_is_kept(tmp_path, monkeypatch):
     monkeypatch.undo()
     kept = sorted((entry / PAYLOAD).read_bytes() for entry in (tmp_path / "corrupt").iterdir())
     assert kept == [f"bad payload {i}".encode() for i in range(3)]
+
+
+def test_a_quarantined_entry_is_reported_in_one_line_with_why(tmp_path):
+    """A corrupt entry used to be moved aside silently."""
+    warnings: list[str] = []
+    cache = ArtifactCache(tmp_path, warn=warnings.append)
+    cache.get_or_build(DESCRIPTION, Counter())
+    entry = cache.entry_dir(cache_key(DESCRIPTION))
+    _flip_bytes(entry / PAYLOAD)
+    assert cache.get(DESCRIPTION) is None
+    warning, = warnings
+    assert str(entry) in warning and "does not match its recorded sha256" in warning and "\n" not in warning
+    assert cache.quarantined[0]["path"] == str(entry) and "sha256" in cache.quarantined[0]["reason"]
+    # verify names its reason too: here a meta.json without the hash
+    cache.get_or_build(DESCRIPTION, Counter())
+    (entry / META).write_text(json.dumps({"description": DESCRIPTION}))
+    assert cache.verify(cache_key(DESCRIPTION)) is False
+    assert str(entry) in warnings[1] and "meta.json lacks 'sha256'" in warnings[1]

@@ -395,11 +395,11 @@ def test_submission_with_per_seed_scores(tmp_path):
         ("- just\n- a list\n", "must be a mapping"),
         ("method: X\ntest: {mean: 0.7, std: 0.01}\n", "missing ['source']"),
         ("method: X\ntest: 0.7\nsource: s\ntset: 1\n", "unknown ['tset']"),
-        ("method: X\ntest: {mean: 0.7, std: high}\nsource: s\n", "test.std must be a number"),
-        ("method: X\ntest: seventy\nsource: s\n", "test must be"),
-        ("method: X\ntest: null\nsource: s\n", "test must be"),
-        ("method: X\ntest: 0.7\nsource: s\nparams: 664,233,700\n", "params must be a positive integer"),
-        ("method: X\ntest: 0.7\nsource: s\nseeds: ten\n", "seeds must be a positive integer"),
+        ("method: X\ntest: {mean: 0.7, std: high}\nsource: s\n", "test.std: must be a number"),
+        ("method: X\ntest: seventy\nsource: s\n", "test: must be"),
+        ("method: X\ntest: null\nsource: s\n", "test: must be"),
+        ("method: X\ntest: 0.7\nsource: s\nparams: 664,233,700\n", "params: must be a positive integer"),
+        ("method: X\ntest: 0.7\nsource: s\nseeds: ten\n", "seeds: must be a positive integer"),
     ],
 )
 def test_malformed_submission_is_refused(tmp_path, content, message):

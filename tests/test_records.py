@@ -197,15 +197,20 @@ def test_a_failed_record_has_no_results_in_its_json_form():
     assert not record.complete and record.test is None
 
 
-def test_a_results_file_that_is_not_a_record_is_named_by_the_leaderboard(tmp_path):
+def test_a_results_file_that_is_not_a_record_is_named_by_the_leaderboard_which_goes_on(tmp_path):
+    """A reading command reports each bad file in one line, quarantines it, and builds the
+    leaderboard from the good records (it used to stop with exit code 2)."""
     results = write_records(tmp_path / "results", [make_record()])
     bad = copy.deepcopy(make_record(seed=5))
     bad["test"] = "high"
     (results / "cora" / "bad.json").write_text(json.dumps(bad))
     done = subprocess.run([sys.executable, "-m", "harness", "leaderboard", "--results-dir", str(results), "--out", str(tmp_path / "boards"),
                            "--submissions", str(tmp_path / "none")], capture_output=True, text=True, cwd=tmp_path, timeout=120)
-    assert done.returncode == 2, done.stderr
-    assert "bad.json" in done.stderr and "record field 'test' must be a number" in done.stderr
+    assert done.returncode == 0, done.stderr
+    warning, = [line for line in done.stderr.splitlines() if "bad.json" in line]
+    assert "record field 'test' must be a number" in warning
+    assert "leaderboard:" in done.stdout
+    assert [p.name.startswith("bad.") for p in (results / "cora" / "corrupt").iterdir()] == [True]
 
 
 # -- the type and the schema describe the same record ---------------------------------------------
