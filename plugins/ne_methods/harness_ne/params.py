@@ -3,7 +3,7 @@ Defaults are small enough for the CPU grids; the official values are in each met
 in the paper-setting grids."""
 
 from harness import Component, Param
-from harness.training.params import TRAINING_PARAMS, TrainingSettings
+from harness.training.params import TRAINING_PARAMS
 
 #: The GNN stage's parameters: the core's shared training parameters, with their shared defaults.
 GNN_PARAMS = TRAINING_PARAMS
@@ -25,10 +25,6 @@ def ne_method(name: str, factory: str, doc: str, params, needs=("trainable",), v
     enters cell ids and the key of every stage the method owns: bump it when results change."""
     return Component(kind="method", name=name, factory=factory, doc=doc, version=version, params=tuple(params),
                      task_types=NODE_TASKS, needs=frozenset(needs))
-
-
-def gnn_settings(epochs, lr, weight_decay, patience, batch_size, fanout) -> TrainingSettings:
-    return TrainingSettings(epochs=epochs, lr=lr, weight_decay=weight_decay, patience=patience, batch_size=batch_size, fanout=fanout)
 
 
 def encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision):

@@ -39,7 +39,6 @@ class OgbEvaluator:
         self.name = name
         self.kind, self.evaluator = _ogb_evaluator(name)
         self.metric = self.evaluator.eval_metric
-        self.higher_is_better = True  # acc, rocauc, ap and hits@K
 
     def __call__(self, y_true: torch.Tensor, y_pred: torch.Tensor) -> float:
         y_true, y_pred = torch.as_tensor(y_true), torch.as_tensor(y_pred)

@@ -6,16 +6,17 @@ from dataclasses import asdict
 
 import torch
 
+from harness.training.params import TrainingSettings
 from harness_ne.encoder_stage import finetune_encoder, require_trainable
 from harness_ne.gnn_stage import StageLog, Targets, predictions, reseed, train_gnn
-from harness_ne.params import encoder_settings, gnn_settings
+from harness_ne.params import encoder_settings
 from harness_ne.stage_encoder import StageEncoder
 from harness_ne.targets import is_multilabel
 
 
 class Finetuned:
     def __init__(self, encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision, **gnn):
-        self.gnn = gnn_settings(**gnn)
+        self.gnn = TrainingSettings(**gnn)
         self.encoder_stage = encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision)
 
     def run(self, task, encoder, backbone, context):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from harness.training.params import TrainingSettings
 from harness_ne.gnn_stage import StageLog, predictions, train_gnn
-from harness_ne.params import gnn_settings
 
 
 class Fixed:
     def __init__(self, **params):
-        self.gnn = gnn_settings(**params)
+        self.gnn = TrainingSettings(**params)
 
     def run(self, task, encoder, backbone, context):
         log = StageLog(context)

@@ -9,10 +9,11 @@ import scipy.sparse as sp
 import torch
 from torch_geometric.utils import coalesce, remove_self_loops, to_undirected
 
+from harness.training.params import TrainingSettings
 from harness_ne.encoder_stage import finetune_encoder, require_trainable
 from harness_ne.giant.hierarchy import build_levels
 from harness_ne.gnn_stage import StageLog, predictions, reseed, train_gnn
-from harness_ne.params import encoder_settings, gnn_settings
+from harness_ne.params import encoder_settings
 from harness_ne.stage_encoder import StageEncoder
 from harness_ne.targets import squared_hinge
 
@@ -43,7 +44,7 @@ def label_embeddings(texts, field: str, graph: sp.csr_matrix, seed: int, width: 
 
 class GIANT:
     def __init__(self, epochs_per_level, branching, leaf_size, max_degree, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision, **gnn):
-        self.gnn = gnn_settings(**gnn)
+        self.gnn = TrainingSettings(**gnn)
         self.encoder_stage = encoder_settings(epochs_per_level, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision)
         self.branching, self.leaf_size, self.max_degree = branching, leaf_size, max_degree
 

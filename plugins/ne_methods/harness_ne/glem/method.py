@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import torch
 
+from harness.training.params import TrainingSettings
 from harness_ne.encoder_stage import finetune_encoder, require_trainable
 from harness_ne.gnn_stage import GNNResult, StageLog, Targets, predictions, train_gnn
-from harness_ne.params import encoder_settings, gnn_settings
+from harness_ne.params import encoder_settings
 from harness_ne.stage_encoder import StageEncoder
 from harness_ne.targets import gold_rows, is_multilabel, probabilities
 
@@ -23,7 +24,7 @@ class Step:
 class GLEM:
     def __init__(self, em_iterations, order, lm_pseudo_ratio, lm_pseudo_weight, gnn_pseudo_ratio, gnn_pseudo_weight, temperature, confidence,
                  encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision, **gnn):
-        self.gnn = gnn_settings(**gnn)
+        self.gnn = TrainingSettings(**gnn)
         self.encoder_stage = encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision)
         self.em_iterations, self.order, self.temperature, self.confidence = em_iterations, order, temperature, confidence
         self.lm_pseudo = (lm_pseudo_ratio, lm_pseudo_weight)

@@ -6,9 +6,10 @@ from dataclasses import asdict
 
 import torch
 
+from harness.training.params import TrainingSettings
 from harness_ne.encoder_stage import finetune_encoder, require_trainable
 from harness_ne.gnn_stage import GNNResult, StageLog, predictions, reseed, train_gnn
-from harness_ne.params import encoder_settings, gnn_settings
+from harness_ne.params import encoder_settings
 from harness_ne.stage_encoder import StageEncoder
 from harness_ne.propagation import hop_stack, mean_aggregation
 from harness_ne.targets import gold_and_pseudo, is_multilabel
@@ -48,7 +49,7 @@ class InverseLabels(torch.nn.Module):
 
 class LabelDeconvolution:
     def __init__(self, rounds, hops, lam, alpha, tau, encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision, **gnn):
-        self.gnn = gnn_settings(**gnn)
+        self.gnn = TrainingSettings(**gnn)
         self.encoder_stage = encoder_settings(encoder_epochs, encoder_lr, head_lr, encoder_batch_size, trainable_layers, precision)
         self.rounds, self.hops, self.lam, self.alpha, self.tau = rounds, hops, lam, alpha, tau
 
