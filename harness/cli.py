@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes, for executors that take them")
     run.add_argument("--retry-failed", action="store_true", help="re-run cells whose record says failed or timeout")
     run.add_argument("--fail-fast", action="store_true", help="stop at the first failed cell")
-    run.add_argument("--isolate", action="store_true", help="run each cell in its own process")
+    run.add_argument("--isolate", action=argparse.BooleanOptionalAction, default=True,
+                     help="run each cell's method in a process of its own that never holds test labels (the default); --no-isolate runs everything in this process, for debugging: its records are left out of leaderboards")
     run.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="time limit per cell")
     run.add_argument("--device", default="auto", help="auto (cuda when present), cpu, cuda, cuda:N or mps")
     run.add_argument("--dry-run", action="store_true", help="list the cells and the dropped combinations (by reason); run and write nothing")

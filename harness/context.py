@@ -1,7 +1,7 @@
 """The run context: what a method may ask the harness for while it runs one cell.
 
-- ``seed``, ``device``, ``data_root``: where and how to run. ``device`` is the run's ``--device``
-  (``auto`` resolved), the only source of a device: the harness has put the cell's encoder there.
+- ``seed``, ``device``: how and where to run. ``device`` is the run's ``--device`` (``auto``
+  resolved), the only source of a device: the harness has put the cell's encoder there.
 - :meth:`log_epoch`: the training curve (kept in the record, shown by the progress display);
   also where a per-cell time limit interrupts a method cooperatively.
 - :meth:`encode`: node features from the cell's encoder, an encoder-owned stage when the
@@ -12,6 +12,10 @@
 - :meth:`load_task`: another dataset (for pre-training or multi-dataset training), usually one a
   ``dataset``/``datasets`` parameter references, with its test labels hidden like the cell's own.
 - :meth:`track`: modules whose parameters count toward the record's #params.
+
+The context holds no registry, dataset factory or data root: it reaches datasets only through
+the ``load_task`` function the harness gives it, which returns views without test labels (in a
+run with isolation, from a loader process: :mod:`harness.isolation`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from typing import Any, Callable, Mapping, Sequence
 
 from harness.cache import cache_key
 from harness.cell import Cell
-from harness.registry import Registry
 
 #: who may own a stage: the cell's method, or its encoder (outputs of the encoder alone, which
 #: every method using that encoder shares)
@@ -36,16 +39,21 @@ class CellTimeout(Exception):
     """The cell ran past its time limit."""
 
 
+#: ``load_task(dataset, params)``: a dataset reference or name, and parameters, to a view
+TaskLoader = Callable[[Any, dict], Any]
+#: ``epoch_finished(cell, epoch, max_epochs, metrics)``: tells the run's observers
+EpochObserver = Callable[[Cell, int, "int | None", dict], None]
+
+
 class RunContext:
-    def __init__(self, cell: Cell, registry: Registry, plugins, cache, data_root: str, device: str, deadline: float | None):
+    def __init__(self, cell: Cell, cache, device: str, deadline: float | None, *, load_task: TaskLoader, epoch_finished: EpochObserver):
         self.cell = cell
         self.seed = cell.seed
         self.device = device
-        self.data_root = data_root
         self.curve: list[dict[str, Any]] = []
         self.max_epochs: int | None = None
-        self._registry = registry
-        self._plugins = plugins
+        self._load_task = load_task
+        self._epoch_finished = epoch_finished
         self._cache = cache
         self._deadline = deadline
         self._modules: list = []
@@ -61,7 +69,7 @@ class RunContext:
 
     def log_epoch(self, epoch: int, **metrics: float) -> None:
         self.curve.append({"epoch": epoch, **metrics})
-        self._plugins.epoch_finished(self.cell, epoch, self.max_epochs, metrics)
+        self._epoch_finished(self.cell, epoch, self.max_epochs, metrics)
         self.check_time()
 
     def check_time(self) -> None:
@@ -142,23 +150,7 @@ class RunContext:
         of the cell id), or a dataset name with ``params`` over its defaults. A reference whose
         version differs from the installed dataset's is refused: the cell id promised another.
         """
-        from harness.cell import ComponentRef
-
-        if isinstance(dataset, dict):
-            if params:
-                raise TypeError("load_task(reference) takes no parameters: the reference carries them")
-            name, params = dataset["name"], {**dataset["params"], **dataset.get("options", {})}
-        else:
-            name = dataset
-        component = self._registry.get("dataset", name)
-        if isinstance(dataset, dict) and dataset.get("version", component.version) != component.version:
-            raise ValueError(f"dataset {name!r} is version {component.version}; this cell was resolved against version {dataset['version']}")
-        resolved = {**component.defaults(), **params}
-        task = component.load()(root=self.data_root, **resolved)
-        view = task.method_view()
-        identifying = {k: v for k, v in resolved.items() if component.param(k) is None or component.param(k).affects_results}
-        view.identity = ComponentRef(name, identifying, component.version).identity()
-        return view
+        return self._load_task(dataset, params)
 
     # -- accounting --------------------------------------------------------------------------
 

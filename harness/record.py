@@ -251,6 +251,10 @@ class Record:
     extra: dict[str, Any] = _spec(OBJECT, factory=dict, result=True)
     peak_memory_bytes: int | None = _spec(nullable(INTEGER), result=True)
     peak_cuda_memory_bytes: int | None = _spec(nullable(INTEGER), result=True)
+    #: whether the method ran in a process of its own that never held test labels (the
+    #: default); False for ``--no-isolate`` runs and for records written before isolation was
+    #: the default. Leaderboards rank isolated records only.
+    isolated: bool = _spec(BOOLEAN, default=False)
 
     @classmethod
     def begin(cls, cell: Cell, components: dict[str, Provider] | None = None) -> "Record":
@@ -362,8 +366,13 @@ def non_finite_score(record: "Record") -> str | None:
     """The first score of ``record`` that is NaN or infinite, named by its field
     (``"test = nan"``, ``"metrics.valid.acc = inf"``), or None when every score is finite (or
     absent). A complete record never holds one: the method's predictions gave no usable metric."""
-    scores = [("valid", record.valid), ("test", record.test)]
-    scores += [(f"metrics.{split}.{ref}", score) for split, values in record.metrics.items() for ref, score in values.items()]
+    return first_non_finite(record.valid, record.test, record.metrics)
+
+
+def first_non_finite(valid: float | None, test: float | None, metrics: dict[str, dict[str, float | None]]) -> str | None:
+    """:func:`non_finite_score` of a record's score fields."""
+    scores = [("valid", valid), ("test", test)]
+    scores += [(f"metrics.{split}.{ref}", score) for split, values in metrics.items() for ref, score in values.items()]
     return next((f"{name} = {score}" for name, score in scores if score is not None and not math.isfinite(score)), None)
 
 

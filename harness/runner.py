@@ -11,7 +11,7 @@ cell runs again. A cell that another process is running (its lock is held) is le
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TextIO
 
 from harness.atomic import write_json_atomic
@@ -121,9 +121,9 @@ def run_grid(
     manifest_path = store.write_manifest(grid.name, manifest)
     cache_before = {item["moved_to"] for item in quarantined_entries(settings.cache_dir)}
 
-    use_plugins(plugins, registry)
+    use_plugins(plugins, registry, tuple(settings.plugin_files))
     plugins.grid_started(grid, todo)
-    job = CellJob(settings)
+    job = CellJob(replace(settings, warm_modules=component_modules(todo, registry)))
     try:
         # Exactly as harness.contracts.Executor declares it: three positional arguments.
         for cell, record in executor.map(job, todo, plugins.run_started):
@@ -147,6 +147,12 @@ def run_grid(
             manifest["quarantined"] += [{**item, "kind": "cache entry"} for item in found]
             write_json_atomic(manifest_path, manifest)
     return summary
+
+
+def component_modules(cells, registry: Registry) -> tuple[str, ...]:
+    """The modules of the factories the cells use (for the fork server to import once)."""
+    modules = {registry.get(axis, getattr(cell, axis).name).factory.split(":")[0] for cell in cells for axis in AXES}
+    return tuple(sorted(modules))
 
 
 def _report_skips(summary: RunSummary, out: TextIO) -> None:

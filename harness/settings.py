@@ -27,8 +27,12 @@ class RunSettings:
     data_root: str = field(default_factory=default_data_root)
     cache_dir: str = field(default_factory=default_cache_dir)
     timeout: float | None = None
-    isolate: bool = False
+    #: run each cell's loading, method and evaluation in processes of their own (the method's
+    #: never holds test labels: harness.isolation); False runs them in the caller's process
+    isolate: bool = True
     plugin_files: tuple[str, ...] = ()
+    #: modules the fork server of isolated cells imports once (the grid's component factories)
+    warm_modules: tuple[str, ...] = ()
     device: str = "auto"
     #: torch CPU threads per cell; None keeps torch's default (all cores).
     threads: int | None = None

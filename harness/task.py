@@ -2,9 +2,11 @@
 returns.
 
 A :class:`Task` holds everything, test labels included. The runner hands a method only
-:meth:`Task.method_view`: the graph(s) without ``y``, the items to predict for every split, and
-labels for the training and validation items. Test labels stay with the runner, which scores the
-test predictions itself.
+:meth:`Task.method_view`: the graph(s) without ``y``, the items to predict for every split,
+labels for the training and validation items, and the dataset's ``info`` without file paths.
+Test labels stay with the runner, which scores the test predictions itself (in a run with
+isolation, in another process, after the method has returned: see :mod:`harness.isolation`).
+A view pickles, so that it can be handed to the method's process.
 
 Items per task family: node indices ``(n,)`` for node tasks, graph indices ``(n,)`` for graph
 tasks, candidate node pairs ``(2, n)`` for link prediction (the training items are the positive
@@ -37,6 +39,7 @@ the harness also reports for the validation and test predictions (the record's `
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+import os
 from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
@@ -174,7 +177,10 @@ class _HiddenTestLabels(Mapping):
     """A mapping of the training and validation labels that refuses the test split loudly."""
 
     def __init__(self, labels: Mapping[str, torch.Tensor]):
-        self._labels = labels
+        self._labels = MappingProxyType(dict(labels))
+
+    def __reduce__(self):
+        return (_HiddenTestLabels, (dict(self._labels),))
 
     def __getitem__(self, split):
         if split == "test":
@@ -201,12 +207,21 @@ class TaskView:
         self.data = data
         self.graphs = graphs
         self.raw = MappingProxyType(dict(task.raw))
-        self.info = MappingProxyType(dict(task.info))
+        self.info = MappingProxyType(without_paths(task.info))
         self.categorical = task.categorical
         self.higher_is_better = task.higher_is_better
         self._evaluator = task.evaluator
         #: the dataset's identity (name, parameters, version): part of cache keys.
         self.identity = {"name": task.name}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # read-only mappings do not pickle; they are rebuilt on the other side
+        return {name: dict(value) if isinstance(value, MappingProxyType) else value for name, value in self.__dict__.items()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        for name in ("items", "raw", "info"):
+            self.__dict__[name] = MappingProxyType(state[name])
 
     @property
     def in_dim(self) -> int:
@@ -234,6 +249,24 @@ class TaskView:
         else:
             view.data = replace_x(self.data, x)
         return view
+
+
+def without_paths(info: Mapping[str, Any]) -> dict[str, Any]:
+    """``info`` without the entries that name files or folders (a raw folder, the files read):
+    a path is a way to the labels of every split, test included."""
+    return {key: value for key, value in info.items() if not _names_a_path(value)}
+
+
+def _names_a_path(value: Any) -> bool:
+    if isinstance(value, (os.PathLike, bytes)):
+        return True
+    if isinstance(value, str):
+        return os.sep in value and (os.path.isabs(value) or os.path.exists(value))
+    if isinstance(value, Mapping):
+        return any(_names_a_path(item) for item in value.values())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_names_a_path(item) for item in value)
+    return False
 
 
 def replace_x(data, x: torch.Tensor):

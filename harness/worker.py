@@ -2,43 +2,64 @@
 score the predictions it returns, and produce the record (a :class:`harness.record.Record`,
 returned in its JSON form).
 
-:class:`CellJob` is the picklable callable an executor runs per cell. With ``isolate`` it runs
-the cell in a child process of its own, so that a crash, an out-of-memory kill or a hang ends
-only that cell.
+A cell has three parts, kept apart so that they can run in different processes:
+
+- loading (:mod:`harness.loading`): the dataset factory gives the task, test labels included,
+  and the view a method may see;
+- the method (:func:`run_method`): builds the encoder, backbone factory and method, runs the
+  method on the view and gives a :class:`MethodOutcome` (predictions and what the record keeps
+  of the run);
+- evaluation (:func:`evaluate`): scores the predictions with the task's labels.
+
+:class:`CellJob` is the picklable callable an executor runs per cell. By default it runs the
+parts in processes of their own (:mod:`harness.isolation`): the method's process never holds
+test labels, and a crash, a hang or an exit ends only its cell. ``isolate=False`` (the CLI's
+``--no-isolate``, for debugging) runs them all in the caller's process (:func:`run_cell`); its
+records say so and leaderboards leave them out.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
+import gc
 import random
 import signal
 import time
 import traceback
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness import metrics, provenance
 from harness.cell import AXES, Cell
 from harness.context import CellTimeout, RunContext
-from harness.orphans import die_with_parent
 from harness.features import CAPABILITY, after_encoder
-from harness.record import COMPLETE, FAILED, TIMEOUT, Provider, Record, StageUse, non_finite_score
+from harness.record import COMPLETE, FAILED, TIMEOUT, Provider, Record, StageUse, first_non_finite
 from harness.settings import RunSettings
 
 _process_state: dict[str, Any] = {}
 
 
-def use_plugins(plugins, registry) -> None:
-    """Share the driving process's plugins with cells that run in the same process."""
+def use_plugins(plugins, registry, plugin_files: tuple[str, ...] | None = None) -> None:
+    """Share the driving process's plugins with cells that run in the same process;
+    ``plugin_files``: the ``--plugin`` files they were loaded with, when known (a cell whose
+    run names other files loads its own)."""
     _process_state["plugins"] = (plugins, registry)
+    _process_state["plugin_files"] = plugin_files
 
 
 def _plugins(settings: RunSettings):
-    if "plugins" not in _process_state:
+    loaded_with = _process_state.get("plugin_files")
+    if "plugins" not in _process_state or (loaded_with is not None and loaded_with != tuple(settings.plugin_files)):
         from harness.registry import load_registry
 
-        _process_state["plugins"] = load_registry(settings.plugin_files)
+        use_plugins(*load_registry(settings.plugin_files), plugin_files=tuple(settings.plugin_files))
     return _process_state["plugins"]
+
+
+def forget_plugins() -> None:
+    """Drop this process's plugins and registry (a method's process does, once its components
+    are built: no dataset factory stays reachable from it)."""
+    _process_state.clear()
+    gc.collect()
 
 
 def _use_threads(threads: int | None) -> None:
@@ -110,97 +131,101 @@ class NonFiniteScore(ValueError):
     """The cell's scores are NaN or infinite: it is recorded as failed, not complete."""
 
 
-def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
-    """Run one cell in this process and return its record's JSON form (never raises for a
-    failing cell)."""
+# -- the method's part -------------------------------------------------------------------------
+
+
+@dataclass
+class Components:
+    """The cell's encoder, backbone factory and method, built from the registry."""
+
+    encoder: Any
+    encoder_component: Any
+    backbone: BackboneFactory
+    method: Any
+
+
+def build_components(cell: Cell, registry, view, device: str) -> Components:
+    """The cell's components, each built as its contract in :mod:`harness.contracts` says; the
+    encoder is put on the run's device (the one place a device comes from)."""
+    encoder_component = registry.get("encoder", cell.encoder.name)
+    encoder = encoder_component.load()(**cell.encoder.arguments())
+    if hasattr(encoder, "to"):
+        encoder.to(device)
+    categorical = after_encoder(view.categorical, encoder_component)
+    backbone = BackboneFactory(registry.get("backbone", cell.backbone.name), cell.backbone.arguments(), view.task_type, categorical)
+    method = registry.get("method", cell.method.name).load()(**cell.method.arguments())
+    return Components(encoder, encoder_component, backbone, method)
+
+
+@dataclass
+class MethodOutcome:
+    """What the method's part of a cell gives: the predictions, and the record fields it
+    knows (``facts``: curve, stages, #params, peak memory, ...); ``status`` and ``error`` when
+    the method failed or ran out of time."""
+
+    status: str = COMPLETE
+    error: str | None = None
+    traceback: str | None = None
+    predictions: Any = None
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    def fail(self, status: str, error: str) -> "MethodOutcome":
+        self.status, self.error, self.traceback = status, error, traceback.format_exc()
+        return self
+
+
+def start_method(cell: Cell, settings: RunSettings) -> str:
+    """Set up the method's process for the cell (threads, seeds, cache); returns the device."""
     from harness.cache import ArtifactCache
     from harness.cache import use as use_cache
+
+    _use_threads(settings.threads)
+    _seed_everything(cell.seed)
+    use_cache(ArtifactCache(settings.cache_dir))
+    return _device(settings.device)
+
+
+def run_method(cell: Cell, settings: RunSettings, device: str, components: Components, view, deadline: float | None,
+               *, load_task, epoch_finished) -> MethodOutcome:
+    """Run the cell's method on ``view`` (never raises for a failing method)."""
+    from harness.cache import current
     from harness.memory import PeakMemory
 
-    plugins, registry = _plugins(settings)
-    metrics.use(registry)
-    record = Record.begin(cell, providers(cell, plugins, registry))
-    start = time.monotonic()
-    deadline = start + settings.timeout if settings.timeout else None
-    context = None
+    outcome = MethodOutcome(facts={"hardware": provenance.hardware(device)})
+    context = RunContext(cell, current(), device, deadline, load_task=load_task, epoch_finished=epoch_finished)
     try:
-        _use_threads(settings.threads)
-        _seed_everything(cell.seed)
-        device = _device(settings.device)
-        record.hardware = provenance.hardware(device)
-        cache = ArtifactCache(settings.cache_dir)
-        use_cache(cache)
-        context = RunContext(cell, registry, plugins, cache, settings.data_root, device, deadline)
         with PeakMemory(cuda=device.startswith("cuda")) as peak:
-            record.update(**_execute(cell, registry, context, deadline))
-        if (score := non_finite_score(record)) is not None:
-            raise NonFiniteScore(f"the method's predictions gave a non-finite metric ({score}); no score to record")
-        record.update(peak_memory_bytes=peak.rss_bytes, peak_cuda_memory_bytes=peak.cuda_bytes, status=COMPLETE)
+            # The hard limit is armed only once imports are done: a signal that lands inside an
+            # import leaves half-initialised modules behind for every later cell of this process.
+            with _alarm(None if deadline is None else deadline - time.monotonic()):
+                predictions = components.method.run(view, components.encoder, components.backbone, context)
+        check_predictions(view.items, predictions)
+        outcome.predictions = predictions
+        outcome.facts.update(
+            best_epoch=predictions.best_epoch,
+            extra=predictions.extra,
+            num_params=context.num_params(),
+            external_data=uses_external_data(components.encoder_component, context, view),
+            peak_memory_bytes=peak.rss_bytes,
+            peak_cuda_memory_bytes=peak.cuda_bytes,
+        )
     except CellTimeout as error:
-        record.update(status=TIMEOUT, error=str(error), traceback=traceback.format_exc())
+        outcome.fail(TIMEOUT, str(error))
     except Exception as error:
-        record.update(status=FAILED, error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc())
+        outcome.fail(FAILED, f"{type(error).__name__}: {error}")
     except SystemExit as error:  # a component's sys.exit() must not end the grid with exit code 0
-        record.update(status=FAILED, error=f"the cell called sys.exit({error.code!r}); a component must raise an exception instead", traceback=traceback.format_exc())
-    record.wall_time_s = time.monotonic() - start
-    if context is not None:
-        record.curve = context.curve
-        record.stages = [StageUse.from_dict(stage, "stages") for stage in context.stages]
-    return record.to_dict()
+        outcome.fail(FAILED, f"the cell called sys.exit({error.code!r}); a component must raise an exception instead")
+    outcome.facts.update(curve=context.curve, stages=list(context.stages))
+    return outcome
 
 
-def _execute(cell: Cell, registry, context: RunContext, deadline: float | None) -> dict[str, Any]:
-    """The results of a complete record (fields of :class:`harness.record.Record`). Each
-    component is called as its contract in :mod:`harness.contracts` declares."""
-    dataset = registry.get("dataset", cell.dataset.name)
-    encoder_component = registry.get("encoder", cell.encoder.name)
-    task = dataset.load()(root=context.data_root, **dataset_arguments(cell))
-    view = task.method_view()
-    # The split belongs to the identity: a stage trained on one fold's labels is not another's.
-    view.identity = cell.dataset.identity() if cell.split.fixed else {**cell.dataset.identity(), "split": cell.split.to_record()}
-    encoder = encoder_component.load()(**cell.encoder.arguments())
-    if hasattr(encoder, "to"):  # the run's --device is the one place a device comes from
-        encoder.to(context.device)
-    categorical = after_encoder(task.categorical, encoder_component)
-    backbone = BackboneFactory(registry.get("backbone", cell.backbone.name), cell.backbone.arguments(), task.task_type, categorical)
-    method = registry.get("method", cell.method.name).load()(**cell.method.arguments())
-    # The hard limit is armed only once imports are done: a signal that lands inside an import
-    # leaves half-initialised modules behind for every later cell of this process.
-    with _alarm(None if deadline is None else deadline - time.monotonic()):
-        predictions = method.run(view, encoder, backbone, context)
-    _check_predictions(task, predictions)
-    scores = {split: task.scores(split, getattr(predictions, split)) for split in ("valid", "test")}
-    return {
-        "dataset": task.name,
-        "task_type": task.task_type,
-        "metric": task.metric,
-        "higher_is_better": task.higher_is_better,
-        "valid": scores["valid"][task.metric],
-        "test": scores["test"][task.metric],
-        "metrics": scores,
-        "best_epoch": predictions.best_epoch,
-        "num_params": context.num_params(),
-        "external_data": _uses_external_data(encoder_component, context, task),
-        "extra": predictions.extra,
-    }
-
-
-def dataset_arguments(cell: Cell) -> dict[str, Any]:
-    """What the cell's dataset factory receives: its arguments and, unless the split is the
-    dataset's own (fixed), the cell's :class:`~harness.cell.Split` as ``split_choice``."""
-    arguments = cell.dataset.arguments()
-    if not cell.split.fixed:
-        arguments["split_choice"] = cell.split
-    return arguments
-
-
-def _uses_external_data(encoder_component, context, task) -> bool:
+def uses_external_data(encoder_component, context, view) -> bool:
     """OGB's rule: a pretrained model, or raw attributes beyond the dataset's own features. A
     dataset marks raw attributes it brings from outside (``info['external_data']``, e.g. OGB
     arXiv's titles); they count only when the encoder reads raw attributes."""
     if encoder_component.external_data or context.external_data:
         return True
-    return bool(task.info.get("external_data") and encoder_component.needs)
+    return bool(view.info.get("external_data") and encoder_component.needs)
 
 
 #: What a method's ``run`` must return, quoted by every complaint about what it returned.
@@ -210,9 +235,10 @@ METHOD_RETURNS = (
 )
 
 
-def _check_predictions(task, predictions) -> None:
+def check_predictions(items, predictions) -> None:
     """Refuse what a method returned unless it is :class:`harness.task.Predictions` with a
-    tensor of scores per validation and test item, saying what a method must return."""
+    tensor of scores per validation and test item (``items``: the task's items per split),
+    saying what a method must return."""
     import torch
 
     from harness.task import Predictions
@@ -221,7 +247,7 @@ def _check_predictions(task, predictions) -> None:
         found = "None" if predictions is None else f"a {type(predictions).__module__}.{type(predictions).__qualname__}"
         raise TypeError(f"the method returned {found}; {METHOD_RETURNS}")
     for split in ("valid", "test"):
-        expected = task.items[split].size(-1)
+        expected = items[split].size(-1)
         got = getattr(predictions, split)
         if not isinstance(got, torch.Tensor):
             found = "None" if got is None else f"a {type(got).__name__}"
@@ -229,6 +255,81 @@ def _check_predictions(task, predictions) -> None:
         if got.dim() == 0 or len(got) != expected:
             size = "a scalar" if got.dim() == 0 else len(got)
             raise ValueError(f"the method returned {size} {split} predictions; the task has {expected} {split} items; {METHOD_RETURNS}")
+
+
+# -- evaluation --------------------------------------------------------------------------------
+
+
+def evaluate(task, valid, test) -> dict[str, Any]:
+    """The record's score fields for the predictions ``valid`` and ``test`` of ``task``'s items;
+    raises :class:`NonFiniteScore` when a score is NaN or infinite."""
+    scores = {"valid": task.scores("valid", valid), "test": task.scores("test", test)}
+    fields = {
+        "dataset": task.name,
+        "task_type": task.task_type,
+        "metric": task.metric,
+        "higher_is_better": task.higher_is_better,
+        "valid": scores["valid"][task.metric],
+        "test": scores["test"][task.metric],
+        "metrics": scores,
+    }
+    if (score := first_non_finite(fields["valid"], fields["test"], scores)) is not None:
+        raise NonFiniteScore(f"the method's predictions gave a non-finite metric ({score}); no score to record")
+    return fields
+
+
+def complete(record: Record, outcome: MethodOutcome, scores: dict[str, Any]) -> None:
+    """Fill a complete record from the method's outcome and the evaluation's scores."""
+    facts = {**outcome.facts, "stages": [StageUse.from_dict(stage, "stages") for stage in outcome.facts.get("stages", [])]}
+    record.update(**facts, **scores, status=COMPLETE)
+
+
+def incomplete(record: Record, outcome: MethodOutcome | None, status: str, error: str, trace: str | None = None) -> None:
+    """Fill a failed or timed-out record, keeping what the method's part knows (its curve, the
+    stages it used)."""
+    if outcome is not None:
+        record.update(hardware=outcome.facts.get("hardware"), curve=outcome.facts.get("curve", []),
+                      stages=[StageUse.from_dict(stage, "stages") for stage in outcome.facts.get("stages", [])])
+    record.update(status=status, error=error, traceback=trace)
+
+
+# -- one cell in this process ------------------------------------------------------------------
+
+
+def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
+    """Run one cell entirely in this process (``--no-isolate``) and return its record's JSON
+    form (never raises for a failing cell). The method shares the process with the test labels:
+    such records are marked ``isolated: false``."""
+    from functools import partial
+
+    from harness.loading import cell_view, load_cell_task, referenced_view
+
+    plugins, registry = _plugins(settings)
+    metrics.use(registry)
+    record = Record.begin(cell, providers(cell, plugins, registry))
+    record.isolated = False
+    start = time.monotonic()
+    deadline = start + settings.timeout if settings.timeout else None
+    outcome = None
+    try:
+        device = start_method(cell, settings)
+        task = load_cell_task(cell, registry, settings.data_root)
+        view = cell_view(cell, task)
+        components = build_components(cell, registry, view, device)
+        outcome = run_method(cell, settings, device, components, view, deadline,
+                             load_task=partial(referenced_view, registry, settings.data_root), epoch_finished=plugins.epoch_finished)
+        if outcome.status != COMPLETE:
+            incomplete(record, outcome, outcome.status, outcome.error, outcome.traceback)
+        else:
+            complete(record, outcome, evaluate(task, outcome.predictions.valid, outcome.predictions.test))
+    except CellTimeout as error:
+        incomplete(record, outcome, TIMEOUT, str(error), traceback.format_exc())
+    except Exception as error:
+        incomplete(record, outcome, FAILED, f"{type(error).__name__}: {error}", traceback.format_exc())
+    except SystemExit as error:  # a dataset's or component's sys.exit() must not end the grid
+        incomplete(record, outcome, FAILED, f"the cell called sys.exit({error.code!r}); a component must raise an exception instead", traceback.format_exc())
+    record.wall_time_s = time.monotonic() - start
+    return record.to_dict()
 
 
 class _alarm:
@@ -258,13 +359,6 @@ class _alarm:
             signal.signal(signal.SIGALRM, self.previous)
 
 
-def _child(cell_dict, settings, connection, parent_pid: int) -> None:
-    die_with_parent(parent_pid)
-    record = run_cell(Cell.from_dict(cell_dict), settings)
-    connection.send(record)
-    connection.close()
-
-
 class CellJob:
     """The picklable per-cell callable handed to executors."""
 
@@ -273,44 +367,7 @@ class CellJob:
 
     def __call__(self, cell: Cell) -> dict[str, Any]:
         if self.settings.isolate:
-            return self._isolated(cell)
+            from harness.isolation import run_isolated
+
+            return run_isolated(cell, self.settings)
         return run_cell(cell, self.settings)
-
-    def _isolated(self, cell: Cell) -> dict[str, Any]:
-        context = multiprocessing.get_context("spawn")
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_child, args=(cell.to_dict(), self.settings, sender, os.getpid()), daemon=True)
-        start = time.monotonic()
-        process.start()
-        sender.close()
-        # The child enforces the limit itself; the parent's margin catches a child that hangs
-        # where a signal cannot reach (inside native code).
-        limit = self.settings.timeout + 10 if self.settings.timeout else None
-        record = None
-        if receiver.poll(limit):
-            try:
-                record = receiver.recv()
-            except EOFError:
-                record = None
-        process.join(5)
-        if process.is_alive():
-            process.kill()
-            process.join()
-        if record is not None:
-            return record
-        plugins, registry = _plugins(self.settings)
-        record = Record.begin(cell, providers(cell, plugins, registry))
-        record.wall_time_s = time.monotonic() - start
-        if process.exitcode is None or (limit and time.monotonic() - start >= limit):
-            record.update(status=TIMEOUT, error=f"the cell's process was killed after {limit:g} s")
-        else:
-            record.update(status=FAILED, error=_describe_exit(process.exitcode))
-        return record.to_dict()
-
-
-def _describe_exit(code: int | None) -> str:
-    if code is not None and code < 0:
-        name = signal.Signals(-code).name
-        hint = " (killed: possibly out of memory)" if -code == signal.SIGKILL else ""
-        return f"the cell's process died from signal {name}{hint}"
-    return f"the cell's process exited with code {code} before returning a record"

@@ -203,17 +203,22 @@ def test_a_run_quarantines_a_bad_record_reruns_the_cell_and_lists_it_in_the_mani
 
 def test_a_nan_score_fails_the_cell_with_a_clear_error(tmp_path, monkeypatch):
     from harness import worker
-    from harness.cell import Cell, ComponentRef
+    from harness.grid import load_grid
+    from harness.registry import load_registry
     from harness.settings import RunSettings
+    from harness.task import Task
 
-    def nan_scores(*args, **kwargs):
-        return {"dataset": "x", "task_type": "node-classification", "metric": "acc", "higher_is_better": True,
-                "valid": 0.5, "test": math.nan, "best_epoch": 0, "num_params": 1, "external_data": False}
+    real_scores = Task.scores
 
-    monkeypatch.setattr(worker, "_execute", nan_scores)
-    cell = Cell(ComponentRef("synthetic-node", {}, "1"), ComponentRef("identity", {}, "1"), ComponentRef("mlp", {}, "1"),
-                ComponentRef("supervised", {}, "1"), 0)
-    record = worker.run_cell(cell, RunSettings(results_dir=str(tmp_path / "r"), cache_dir=str(tmp_path / "c")))
+    def nan_on_test(task, split, predictions):
+        scores = real_scores(task, split, predictions)
+        return {name: math.nan for name in scores} if split == "test" else scores
+
+    monkeypatch.setattr(Task, "scores", nan_on_test)
+    grid = tmp_path / "grid.yaml"
+    grid.write_text("name: nan\nseeds: [0]\ndatasets: [synthetic-node]\nencoders: [identity]\nbackbones: [mlp]\nmethods: [{name: supervised, params: {epochs: 2}}]\n")
+    [cell] = load_grid(grid, load_registry()[1]).cells
+    record = worker.run_cell(cell, RunSettings(results_dir=str(tmp_path / "r"), cache_dir=str(tmp_path / "c"), isolate=False))
     assert record["status"] == "failed"
     assert "non-finite metric (test = nan)" in record["error"] and "test" not in record
 

@@ -171,7 +171,7 @@ def test_external_data_counts_raw_attributes_only_when_the_encoder_reads_them():
     from types import SimpleNamespace
 
     from harness import Component
-    from harness.worker import _uses_external_data
+    from harness.worker import uses_external_data
 
     identity = Component(kind="encoder", name="identity", factory="m:f", doc="d")
     bag_of_words = Component(kind="encoder", name="bow", factory="m:f", doc="d", needs={"text"})
@@ -179,10 +179,10 @@ def test_external_data_counts_raw_attributes_only_when_the_encoder_reads_them():
     context = SimpleNamespace(external_data=False)
     with_text = SimpleNamespace(info={"external_data": True})
     plain = SimpleNamespace(info={})
-    assert not _uses_external_data(identity, context, with_text)
-    assert _uses_external_data(bag_of_words, context, with_text)
-    assert not _uses_external_data(bag_of_words, context, plain)
-    assert _uses_external_data(pretrained, context, plain)
+    assert not uses_external_data(identity, context, with_text)
+    assert uses_external_data(bag_of_words, context, with_text)
+    assert not uses_external_data(bag_of_words, context, plain)
+    assert uses_external_data(pretrained, context, plain)
 
 
 def test_a_failed_cells_error_is_on_its_own_line_in_order_with_the_run_messages(tmp_path):

@@ -127,7 +127,7 @@ def test_a_stage_declaration_is_checked(tmp_path):
     from harness.context import RunContext
 
     cell = Cell(*(ComponentRef(name) for name in ("d", "identity", "mlp", "m")), seed=0)
-    context = RunContext(cell, None, None, ArtifactCache(tmp_path), str(tmp_path), "cpu", None)
+    context = RunContext(cell, ArtifactCache(tmp_path), "cpu", None, load_task=None, epoch_finished=None)
     build = lambda: {"x": torch.zeros(1)}
     with pytest.raises(ValueError, match="owner"):
         context.stage("s", build, params={}, owner="backbone")

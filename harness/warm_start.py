@@ -1,0 +1,45 @@
+"""What the fork server of :mod:`harness.isolation` imports once, so that every process it forks
+for a cell starts with torch, PyG and the plugins already imported (the per-cell start cost is
+a fork, not an interpreter start and torch's import).
+
+Imported only in the fork server. What to load comes from the environment variable
+``HARNESS_WARM_START`` (JSON: ``plugin_files``, the run's ``--plugin`` files, and ``modules``,
+the factory modules of the grid's components), set by the process that starts the server.
+Nothing here may fail the server: a module that cannot be imported is left for the cell that
+needs it to report.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+
+from harness.isolation import WARM_START_ENV
+#: the fork server's own pid: the parent every forked cell process asks to die with
+FORKSERVER_PID = os.getpid()
+
+
+def _warm() -> None:
+    from harness.orphans import die_with_parent
+
+    die_with_parent(os.getppid())  # the server goes when the harness that started it goes
+    # A CUDA check must not initialise the driver here: forked children could not use it.
+    os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
+    wanted = json.loads(os.environ.get(WARM_START_ENV) or "{}")
+    for name in ("numpy", "torch", "torch_geometric", "harness.worker", "harness.task", "harness.loading", "harness.isolation", *wanted.get("modules", [])):
+        try:
+            importlib.import_module(name)
+        except BaseException:  # noqa: BLE001 - the cell that needs the module reports it
+            pass
+    try:
+        from harness.registry import load_registry
+        from harness.worker import use_plugins
+
+        plugin_files = tuple(wanted.get("plugin_files", ()))
+        use_plugins(*load_registry(plugin_files), plugin_files=plugin_files)
+    except BaseException:  # noqa: BLE001 - each cell loads the plugins itself and reports
+        pass
+
+
+_warm()
