@@ -319,8 +319,10 @@ def _show_component(registry, kind: str, name: str) -> int:
         limits = [
             f"of {param.items}" if param.items else "",
             f"one of {list(param.choices)}" if param.choices else "",
-            f"at least {param.minimum:g}" if param.minimum is not None else "",
+            f"{'greater than' if param.exclusive_minimum else 'at least'} {param.minimum:g}" if param.minimum is not None else "",
             f"at most {param.maximum:g}" if param.maximum is not None else "",
+            f"not {' or '.join(map(repr, param.excluded))}" if param.excluded else "",
+            f"at least {param.min_items} element(s)" if param.min_items else "",
             "may be null" if param.nullable else "",
             "" if param.affects_results else "not in cell ids",
         ]
