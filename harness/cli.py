@@ -154,15 +154,16 @@ def cmd_run(args) -> int:
         device=args.device,
         threads=args.threads or _threads_per_worker(executor),
     )
+    # before the dry run too: it answers whether a run would start, and this one would not
+    run_checks.check_output_folder("--results-dir", settings.results_dir)
+    run_checks.check_output_folder("--cache-dir", settings.cache_dir)
+    run_checks.check_output_folder("--leaderboard-dir", _tables_dir(settings.results_dir, args.leaderboard_dir))
     if args.dry_run:
         from harness.dry_run import print_plan, print_preflight
 
         print_plan(grid, settings.results_dir, args.retry_failed, sys.stdout)
         print_preflight(grid, registry, settings, sys.stdout)
         return EXIT_OK
-    run_checks.check_output_folder("--results-dir", settings.results_dir)
-    run_checks.check_output_folder("--cache-dir", settings.cache_dir)
-    run_checks.check_output_folder("--leaderboard-dir", _tables_dir(settings.results_dir, args.leaderboard_dir))
     try:
         preflight(grid, registry, settings)
     except PreflightError as error:
@@ -319,8 +320,10 @@ def _show_component(registry, kind: str, name: str) -> int:
         limits = [
             f"of {param.items}" if param.items else "",
             f"one of {list(param.choices)}" if param.choices else "",
-            f"at least {param.minimum:g}" if param.minimum is not None else "",
+            f"{'greater than' if param.exclusive_minimum else 'at least'} {param.minimum:g}" if param.minimum is not None else "",
             f"at most {param.maximum:g}" if param.maximum is not None else "",
+            f"not {' or '.join(map(repr, param.excluded))}" if param.excluded else "",
+            f"at least {param.min_items} element(s)" if param.min_items else "",
             "may be null" if param.nullable else "",
             "" if param.affects_results else "not in cell ids",
         ]

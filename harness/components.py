@@ -90,8 +90,17 @@ class Param:
     maximum: float | None = None
     nullable: bool = False
     #: for a ``list``: the type every element must have (one of ``int``, ``float``, ``str``,
-    #: ``bool``); ``minimum`` and ``maximum`` then bound each element.
+    #: ``bool``); ``minimum``, ``maximum``, ``exclusive_minimum`` and ``excluded`` then bound
+    #: each element.
     items: str | None = None
+    #: True when ``minimum`` itself is refused, the value must be greater: a temperature or a
+    #: held-out share that would leave a split empty declares ``minimum=0, exclusive_minimum=True``.
+    exclusive_minimum: bool = False
+    #: values refused although within the bounds: a fan-out of 0 samples nothing, between -1
+    #: (keep all) and 1, so it declares ``minimum=-1, excluded=(0,)``.
+    excluded: tuple = ()
+    #: for a ``list``: the fewest elements it may have (a fan-out needs one per layer, so at least 1).
+    min_items: int = 0
     #: False for operational switches (download, verbosity) that cannot change a result: they
     #: are passed to the factory but left out of cell ids and cache keys.
     affects_results: bool = True
@@ -101,6 +110,11 @@ class Param:
             raise ValueError(f"Param {self.name!r}: type must be one of {sorted(_PYTHON_TYPES)}")
         if self.items is not None and (self.type != "list" or self.items not in _ITEM_TYPES):
             raise ValueError(f"Param {self.name!r}: items applies to type list and must be one of {list(_ITEM_TYPES)}")
+        if self.exclusive_minimum and self.minimum is None:
+            raise ValueError(f"Param {self.name!r}: exclusive_minimum applies to a minimum; give minimum too")
+        if self.min_items and self.type != "list":
+            raise ValueError(f"Param {self.name!r}: min_items applies to type list")
+        object.__setattr__(self, "excluded", tuple(self.excluded))
 
     def problem(self, value: Any) -> str | None:
         """Why ``value`` is not valid for this parameter, or None when it is."""
@@ -115,6 +129,8 @@ class Param:
             return _reference_shape_problem(value)
         if self.choices is not None and value not in self.choices:
             return f"must be one of {list(self.choices)}, got {value!r}"
+        if self.type == "list" and len(value) < self.min_items:
+            return f"must have at least {self.min_items} element{'' if self.min_items == 1 else 's'}, got {value!r}"
         if self.items is not None:
             for i, item in enumerate(value):
                 problem = _scalar_problem(self.items, item) or self._range_problem(item)
@@ -131,10 +147,19 @@ class Param:
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             return None
         if self.minimum is not None and value < self.minimum:
-            return f"must be at least {self.minimum}, got {value!r}"
+            return f"must be {self._lower_bound()}, got {value!r}"
+        if self.exclusive_minimum and value == self.minimum:
+            return f"must be {self._lower_bound()}, got {value!r}"
         if self.maximum is not None and value > self.maximum:
             return f"must be at most {self.maximum}, got {value!r}"
+        if value in self.excluded:
+            bounds = [self._lower_bound() if self.minimum is not None else "", f"at most {self.maximum}" if self.maximum is not None else ""]
+            allowed = " and ".join(bound for bound in bounds if bound)
+            return f"must {'be ' + allowed + ' and ' if allowed else ''}not be {' or '.join(map(repr, self.excluded))}, got {value!r}"
         return None
+
+    def _lower_bound(self) -> str:
+        return f"greater than {self.minimum}" if self.exclusive_minimum else f"at least {self.minimum}"
 
     @property
     def references(self) -> bool:

@@ -153,13 +153,18 @@ class Plugins:
 
     def component_hook_results(self, kind: str):
         """Yield ``(plugin_name, declarations or exception)`` for one component hook, one
-        plugin at a time, so that each declaration keeps its provenance."""
+        plugin at a time, so that each declaration keeps its provenance. The exception is any
+        ``BaseException`` the hook raised, ``SystemExit`` and ``KeyboardInterrupt`` included."""
         caller = getattr(self.pm.hook, f"harness_{kind}s")
         for impl in caller.get_hookimpls():  # registration order: the first provider wins
             try:
-                yield impl.plugin_name, list(impl.function() or [])
-            except Exception as error:
-                yield impl.plugin_name, error
+                result = list(impl.function() or [])
+            # A plugin's hook that calls sys.exit or raises KeyboardInterrupt is a broken
+            # plugin, not the end of the harness (the yield stays outside: a generator must
+            # not catch the GeneratorExit of its own closing).
+            except BaseException as error:
+                result = error
+            yield impl.plugin_name, result
 
     def grid_started(self, grid, cells) -> None:
         self._observe("harness_grid_started", grid=grid, cells=list(cells))

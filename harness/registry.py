@@ -26,7 +26,7 @@ class Registry:
         registry = cls()
         for kind in KINDS:
             for plugin_name, result in plugins.component_hook_results(kind):
-                if isinstance(result, Exception):
+                if isinstance(result, BaseException):
                     registry._problem(plugins, f"plugin {plugin_name!r}: harness_{kind}s() raised {result!r}")
                     continue
                 for component in result:

@@ -9,6 +9,12 @@ A plugin ships its own entries the same way, in a ``submissions/`` folder inside
 plugin, and the leaderboard, ``compare`` and ``plot`` read them beside the submissions folder.
 Every function that reads entries takes one folder or a list of folders.
 
+A dataset's folder is named by :func:`harness.safe_names.path_component`, as its records' folder
+is: a plain name (``cora``, ``ogbn-arxiv``) is its own folder, and any other name (``..``,
+``a/b``) gets a cleaned one inside the submissions folder, never a path elsewhere. A folder whose
+name is neither plain nor such a cleaned name is refused, with the folder its dataset's entries
+belong in. An entry's optional ``dataset`` must name the dataset of its folder.
+
 Example::
 
     method: GAT
@@ -28,6 +34,7 @@ Example::
 from __future__ import annotations
 
 import math
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +43,7 @@ from typing import Any, Sequence, Union
 import yaml
 
 from harness import metrics
+from harness.safe_names import path_component
 from harness.stats import ScoreSummary
 from harness.suggest import suggest
 
@@ -50,6 +58,9 @@ SCORE_KEYS = ("mean", "std")
 MATCH_AXES = ("encoder", "backbone", "method")
 DATASET_FILE = "_dataset.yaml"
 SCORE_FORMS = "{mean, std}, a number, or a list of per-seed scores"
+#: the folder name :func:`path_component` gives a name that is not a plain file name
+CLEANED_FOLDER = re.compile(r".*~[0-9a-f]{12}")
+PLAIN_NAMES = "ASCII letters, digits, '-', '_' and '.', not starting with '.'"
 
 
 class SubmissionError(ValueError):
@@ -246,6 +257,8 @@ def _check(path: Path, dataset: str, problems: _Problems, folder_metric: str | N
                 problems.add(f"match.{axis}", f"unknown axis; {suggest(str(axis), list(MATCH_AXES))}")
             elif not isinstance(name, str):
                 problems.add(f"match.{axis}", f"must be a component name (a string), got {name!r}")
+    if raw.get("dataset") is not None and raw["dataset"] != dataset:
+        problems.add("dataset", f"names {raw['dataset']!r}, but the entry lies in the folder of dataset {dataset!r}; move it, or leave the key out")
     if problems.found:
         return None
     return Submission(
@@ -281,7 +294,7 @@ def _folders(folders: Folders) -> list[Path]:
 
 
 def folder_metric(folders: Folders, dataset: str) -> str | None:
-    """The metric named by the first ``<folder>/<dataset>/_dataset.yaml``, or None without one."""
+    """The metric named by the first ``_dataset.yaml`` of ``dataset``'s folders, or None without one."""
     path = dataset_file(folders, dataset)
     if path is None:
         return None
@@ -303,7 +316,7 @@ def load_submissions(folders: Folders, dataset: str) -> list[Submission]:
     except SubmissionError as error:
         default, problems = None, list(error.problems)
     for folder in _folders(folders):
-        folder = folder / dataset
+        folder = dataset_folder(folder, dataset)
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob("*.yaml")):
@@ -320,14 +333,38 @@ def load_submissions(folders: Folders, dataset: str) -> list[Submission]:
     return entries
 
 
+def dataset_folder(folder: str | Path, dataset: str) -> Path:
+    """The folder of ``dataset``'s entries inside one submissions folder: always a child of it,
+    whatever the name (see the module docstring)."""
+    return Path(folder) / path_component(dataset)
+
+
 def submitted_datasets(folders: Folders) -> list[str]:
-    """The datasets that have a folder of entries in any of ``folders``."""
-    return sorted({p.name for folder in _folders(folders) if folder.is_dir() for p in folder.iterdir() if p.is_dir()})
+    """The datasets whose folder of entries, in any of ``folders``, is named by the dataset's
+    plain name. Hidden folders and the cleaned folders of other names are left out (the latter
+    are read for the datasets they belong to); :class:`SubmissionError` for any other folder,
+    naming the folder its entries belong in."""
+    names, problems = set(), []
+    for folder in _folders(folders):
+        for path in sorted(folder.iterdir()) if folder.is_dir() else ():
+            if not path.is_dir() or path.name.startswith(".") or CLEANED_FOLDER.fullmatch(path.name):
+                continue
+            if path_component(path.name) == path.name:
+                names.add(path.name)
+            else:
+                problems.append(
+                    f"{path}: folder name: {path.name!r} is not a plain file name ({PLAIN_NAMES}); "
+                    f"the entries of dataset {path.name!r} belong in {dataset_folder(folder, path.name)}"
+                )
+    if problems:
+        raise SubmissionError(problems)
+    return sorted(names)
 
 
 def dataset_file(folders: Folders, dataset: str) -> Path | None:
-    """The first ``<folder>/<dataset>/_dataset.yaml`` of ``folders`` (which names the metric)."""
-    return next((f / dataset / DATASET_FILE for f in _folders(folders) if (f / dataset / DATASET_FILE).is_file()), None)
+    """The first ``_dataset.yaml`` (which names the metric) in ``dataset``'s folder of ``folders``."""
+    paths = (dataset_folder(folder, dataset) / DATASET_FILE for folder in _folders(folders))
+    return next((path for path in paths if path.is_file()), None)
 
 
 def plugin_folders(plugins) -> list[Path]:

@@ -47,6 +47,7 @@ EXPECTED = {
     "source-missing": ("keys", "missing ['source']"),
     "hardware-number": ("hardware", "must be a string"),
     "test-empty-list": ("test", "must be {mean, std}, a number, or a list of per-seed scores"),
+    "dataset-of-another-folder": ("dataset", "names 'cora', but the entry lies in the folder of dataset 'toy'"),
 }
 
 

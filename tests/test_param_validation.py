@@ -45,6 +45,59 @@ def test_list_elements_have_the_declared_type(value, problem):
     assert FANOUT.problem(value) == problem
 
 
+TEMPERATURE = Param("temperature", "float", 0.2, "divides the logits", minimum=0, exclusive_minimum=True)
+
+
+@pytest.mark.parametrize("value, problem", [(0, "must be greater than 0, got 0"), (0.0, "must be greater than 0, got 0.0"), (-1.0, "must be greater than 0, got -1.0"), (1e-9, None), (5, None)])
+def test_an_exclusive_minimum_refuses_the_minimum_itself(value, problem):
+    assert TEMPERATURE.problem(value) == problem
+
+
+def test_an_exclusive_minimum_needs_a_minimum():
+    with pytest.raises(ValueError, match="exclusive_minimum applies to a minimum"):
+        Param("t", "float", 1.0, "", exclusive_minimum=True)
+
+
+@pytest.mark.parametrize(
+    "param, value, problem",
+    [
+        (Param("p", "list", [1], "", items="int", minimum=-1, excluded=(0,)), [5, 0], "element 1: must be at least -1 and not be 0, got 0"),
+        (Param("p", "list", [1], "", items="int", minimum=-1, excluded=(0,)), [5, -1], None),
+        (Param("p", "int", 1, "", minimum=0, maximum=9, excluded=(4, 7)), 7, "must be at least 0 and at most 9 and not be 4 or 7, got 7"),
+        (Param("p", "int", 1, "", excluded=(0,)), 0, "must not be 0, got 0"),
+        (Param("p", "list", [1], "", items="int", min_items=1), [], "must have at least 1 element, got []"),
+        (Param("p", "list", [1, 1], "", items="int", min_items=2), [1], "must have at least 2 elements, got [1]"),
+    ],
+)
+def test_excluded_values_and_the_fewest_elements(param, value, problem):
+    assert param.problem(value) == problem
+
+
+def test_min_items_applies_to_lists():
+    with pytest.raises(ValueError, match="min_items applies to type list"):
+        Param("n", "int", 1, "", min_items=1)
+
+
+def _declared(registry, name: str) -> list[Param]:
+    return [param for kind in registry.components for component in registry.components[kind].values() for param in component.params if param.name == name]
+
+
+@pytest.mark.parametrize("name", ["temperature", "tau", "valid_fraction", "test_fraction"])
+def test_divisors_and_held_out_shares_must_be_above_zero(harness_registry, name):
+    """A temperature divides logits (0 gives inf/nan); a held-out share of 0 leaves a split empty."""
+    declared = _declared(harness_registry, name)
+    assert declared and all(param.problem(0) == "must be greater than 0, got 0" and param.problem(0.01) is None for param in declared)
+
+
+def test_every_fanout_needs_one_positive_or_all_entry_per_layer(harness_registry):
+    declared = _declared(harness_registry, "fanout")
+    assert len(declared) >= 2  # the shared training parameter and joint's own
+    for param in declared:
+        assert param.problem([]) == "must have at least 1 element, got []"
+        assert param.problem([5, 0]) == "element 1: must be at least -1 and not be 0, got 0"
+        assert param.problem([5, -1]) is None
+
+
 def test_float_elements_must_be_finite_and_are_coerced():
     weights = Param("weights", "list", [1.0], "weights", items="float")
     assert weights.problem([1, math.nan]) == "element 1: must be a finite number, got nan"

@@ -89,6 +89,15 @@ def test_leaderboard_folder_that_is_a_file_is_refused(tmp_path: Path):
     assert_refused(process, tmp_path, f"--leaderboard-dir {tmp_path / 'tables'}: is a file, not a folder", left=("tables",))
 
 
+@pytest.mark.parametrize("option", ["--results-dir", "--cache-dir", "--leaderboard-dir"])
+def test_a_dry_run_refuses_the_output_folders_a_run_would_refuse(tmp_path: Path, option: str):
+    """A dry run answers whether a run would start: it checks the output folders exactly as a
+    run does, instead of listing cells a run would refuse to start."""
+    (tmp_path / "blocked").write_text("not a folder")
+    process = run_cli(tmp_path, "--dry-run", option, str(tmp_path / "blocked"))
+    assert_refused(process, tmp_path, f"{option} {tmp_path / 'blocked'}: is a file, not a folder", left=("blocked",))
+
+
 def test_folder_that_cannot_be_written_is_refused(tmp_path: Path):
     probe = Path("/sys") / "harness-write-check"
     try:

@@ -117,3 +117,67 @@ def test_tables_and_plots_of_unsafe_dataset_names_stay_inside_their_folder(tmp_p
     written = plot_all(records, tables, plots)
     assert written and all(_inside(path, plots) for path in written)
     assert {p.parent for p in tmp_path.rglob("*") if p.is_file()} == {boards, plots}
+
+
+# --- submitted entries: a dataset name picks a folder inside the submissions folder ------------
+
+ENTRY = "method: Outside\ntest: 0.9\nsource: not a submitted entry\n"
+
+
+def _submissions_beside_other_entries(tmp_path: Path) -> Path:
+    """A submissions folder with entries for ``cora``, and entry-shaped YAML files outside it:
+    in its parent and in a sibling folder."""
+    submissions = tmp_path / "boards" / "submissions"
+    (submissions / "cora").mkdir(parents=True)
+    (submissions / "cora" / "gcn.yaml").write_text(ENTRY.replace("Outside", "GCN"))
+    (submissions / "_dataset.yaml").write_text("metric: rocauc\n")
+    (submissions.parent / "stray.yaml").write_text(ENTRY)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "entry.yaml").write_text(ENTRY)
+    (tmp_path / "elsewhere" / "_dataset.yaml").write_text("metric: rocauc\n")
+    return submissions
+
+
+@pytest.mark.parametrize("name", ["..", ".", "../../elsewhere", "/abs"], ids=repr)
+def test_a_dataset_name_never_reads_entries_outside_the_submissions_folder(tmp_path, name):
+    from harness.submissions import dataset_file, folder_metric, load_submissions
+
+    submissions = _submissions_beside_other_entries(tmp_path)
+    name = str(tmp_path / "elsewhere") if name == "/abs" else name
+    assert load_submissions(submissions, name) == []
+    assert dataset_file(submissions, name) is None and folder_metric(submissions, name) is None
+
+
+def test_tables_of_an_unsafe_dataset_name_hold_no_entries_from_elsewhere(tmp_path):
+    submissions = _submissions_beside_other_entries(tmp_path)
+    records = [leaderboard_record(dataset="..", seed=seed, test=0.7) for seed in range(2)]
+    tables = build_tables(records, submissions)
+    assert sorted(tables) == ["..", "cora"]
+    assert [row.method for row in tables[".."][2] if row.submitted] == []
+
+
+def test_the_entries_of_an_unsafe_dataset_name_lie_in_its_cleaned_folder(tmp_path):
+    from harness.submissions import dataset_folder, load_submissions, submitted_datasets
+
+    submissions = tmp_path / "submissions"
+    folder = dataset_folder(submissions, "a/b")
+    assert folder.parent == submissions and folder.name == path_component("a/b")
+    folder.mkdir(parents=True)
+    (folder / "entry.yaml").write_text(ENTRY.replace("Outside", "AB") + "dataset: a/b\n")
+    (submissions / ".git").mkdir()
+    assert [entry.method for entry in load_submissions(submissions, "a/b")] == ["AB"]
+    assert submitted_datasets(submissions) == []  # found through its name, never listed as its folder's
+
+
+def test_a_folder_whose_name_is_no_plain_name_is_refused_with_the_folder_it_belongs_in(tmp_path):
+    from harness.submissions import SubmissionError, submitted_datasets
+
+    submissions = tmp_path / "submissions"
+    (submissions / "my data").mkdir(parents=True)
+    (submissions / "cora").mkdir()
+    with pytest.raises(SubmissionError) as error:
+        submitted_datasets(submissions)
+    assert str(error.value) == (
+        f"{submissions / 'my data'}: folder name: 'my data' is not a plain file name (ASCII letters, digits, '-', '_' and '.',"
+        f" not starting with '.'); the entries of dataset 'my data' belong in {submissions / path_component('my data')}"
+    )

@@ -21,7 +21,7 @@ LR = Param("lr", "float", 0.01, "Adam learning rate", minimum=0)
 WEIGHT_DECAY = Param("weight_decay", "float", 5e-4, "Adam weight decay (L2)", minimum=0)
 PATIENCE = Param("patience", "int", 100, "stop after this many epochs without a better validation score; 0 never stops early", minimum=0)
 BATCH_SIZE = Param("batch_size", "int", 0, "items per mini-batch (graphs for graph tasks, target nodes with their sampled neighbourhoods for node tasks); 0 means full batch", minimum=0)
-FANOUT = Param("fanout", "list", [10, 10], "neighbours sampled per layer when node tasks run in mini-batches; -1 keeps all", items="int", minimum=-1)
+FANOUT = Param("fanout", "list", [10, 10], "neighbours sampled per layer when node tasks run in mini-batches; -1 keeps all", items="int", minimum=-1, excluded=(0,), min_items=1)
 
 #: Every shared declaration, in the order methods list them.
 TRAINING_PARAMS = (EPOCHS, LR, WEIGHT_DECAY, PATIENCE, BATCH_SIZE, FANOUT)

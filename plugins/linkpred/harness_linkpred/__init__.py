@@ -73,16 +73,16 @@ FEATURE_PARAMS = (
 
 LINK_PARAMS = (
     *FEATURE_PARAMS,
-    Param("valid_fraction", "float", 0.05, "share of the edges held out for validation (with as many sampled non-edges)", minimum=0, maximum=1),
-    Param("test_fraction", "float", 0.10, "share of the edges held out for test (with as many sampled non-edges)", minimum=0, maximum=1),
+    Param("valid_fraction", "float", 0.05, "share of the edges held out for validation (with as many sampled non-edges)", minimum=0, exclusive_minimum=True, maximum=1),
+    Param("test_fraction", "float", 0.10, "share of the edges held out for test (with as many sampled non-edges)", minimum=0, exclusive_minimum=True, maximum=1),
     Param("split_seed", "int", 0, "seed of the edge split and of the negative pairs (fixed across training seeds)", minimum=0),
     Param("metric", "str", "rocauc", "ROC-AUC, average precision, or OGB-style Hits@K (share of held-out positives scored above the K-th best negative)", choices=LINK_METRICS),
 )
 
 EDGE_TYPE_PARAMS = (
     *FEATURE_PARAMS,
-    Param("valid_fraction", "float", 0.1, "share of the labelled pairs held out for validation", minimum=0, maximum=1),
-    Param("test_fraction", "float", 0.2, "share of the labelled pairs held out for test (GNN-PPI's random split: 0.2)", minimum=0, maximum=1),
+    Param("valid_fraction", "float", 0.1, "share of the labelled pairs held out for validation", minimum=0, exclusive_minimum=True, maximum=1),
+    Param("test_fraction", "float", 0.2, "share of the labelled pairs held out for test (GNN-PPI's random split: 0.2)", minimum=0, exclusive_minimum=True, maximum=1),
     Param("split_seed", "int", 0, "seed of the pair split (fixed across training seeds)", minimum=0),
 )
 
@@ -93,8 +93,8 @@ def _edge_typed(row) -> bool:
 
 RANKING_PARAMS = (
     *FEATURE_PARAMS,
-    Param("valid_fraction", "float", 0.05, "share of the edges held out for validation (their endpoints are the queries)", minimum=0, maximum=1),
-    Param("test_fraction", "float", 0.10, "share of the edges held out for test (their endpoints are the queries)", minimum=0, maximum=1),
+    Param("valid_fraction", "float", 0.05, "share of the edges held out for validation (their endpoints are the queries)", minimum=0, exclusive_minimum=True, maximum=1),
+    Param("test_fraction", "float", 0.10, "share of the edges held out for test (their endpoints are the queries)", minimum=0, exclusive_minimum=True, maximum=1),
     Param("split_seed", "int", 0, "seed of the edge split (the link dataset's held-out edges for the same seed)", minimum=0),
 )
 

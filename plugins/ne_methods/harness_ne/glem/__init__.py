@@ -33,7 +33,7 @@ PARAMS = GNN_PARAMS + ENCODER_PARAMS + (
     Param("lm_pseudo_weight", "float", 0.8, "weight of the pseudo-label loss in the E-step (alpha_lm)", minimum=0, maximum=1),
     Param("gnn_pseudo_ratio", "float", 1.0, "share of non-training nodes pseudo-labelled by the LM for the GNN", minimum=0, maximum=1),
     Param("gnn_pseudo_weight", "float", 0.05, "weight of the pseudo-label loss in the M-step (alpha_gnn)", minimum=0, maximum=1),
-    Param("temperature", "float", 0.2, "temperature of the pseudo-labels", minimum=0),
+    Param("temperature", "float", 0.2, "temperature of the pseudo-labels (divides the logits)", minimum=0, exclusive_minimum=True),
     Param("confidence", "float", 1.0, "keep this fraction of pseudo-labels, the most confident (1 keeps all)", minimum=0, maximum=1),
 )
 

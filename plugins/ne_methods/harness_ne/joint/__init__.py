@@ -22,7 +22,7 @@ PARAMS = (
     Param("lr", "float", 1e-3, "AdamW learning rate of the GNN", minimum=0),
     Param("weight_decay", "float", 0.0, "AdamW weight decay", minimum=0),
     Param("batch_size", "int", 8, "training nodes per step (their sampled neighbourhoods are encoded too)", minimum=1),
-    Param("fanout", "list", [5, 5], "neighbours sampled per layer; -1 keeps all", items="int", minimum=-1),
+    Param("fanout", "list", [5, 5], "neighbours sampled per layer; -1 keeps all", items="int", minimum=-1, excluded=(0,), min_items=1),
     *(p for p in ENCODER_PARAMS if p.name in ("trainable_layers", "precision")),
 )
 

@@ -45,7 +45,7 @@ PARAMS = GNN_PARAMS + ENCODER_PARAMS + (
     Param("hops", "int", 0, "N, the highest power of P in the inverse labels; 0 takes the backbone's hop count", minimum=0),
     Param("lam", "float", 0.5, "lambda: weight of the inverse labels against Y_hat in the encoder's target", minimum=0, maximum=1),
     Param("alpha", "float", 0.5, "weight of the non-training nodes' loss against the training nodes' in the encoder stage", minimum=0, maximum=1),
-    Param("tau", "float", 0.1, "temperature of the GNN's pseudo-labels", minimum=0),
+    Param("tau", "float", 0.1, "temperature of the GNN's pseudo-labels (divides the logits)", minimum=0, exclusive_minimum=True),
 )
 
 
