@@ -161,7 +161,7 @@ def cmd_run(args) -> int:
     if args.dry_run:
         from harness.dry_run import print_plan, print_preflight
 
-        print_plan(grid, settings.results_dir, args.retry_failed, sys.stdout)
+        print_plan(grid, settings.results_dir, args.retry_failed, sys.stdout, settings.isolate)
         print_preflight(grid, registry, settings, sys.stdout)
         return EXIT_OK
     try:
@@ -223,11 +223,20 @@ def _render_leaderboards(results_dir, out_dir, submissions_dir, datasets=None) -
     from harness.store import ResultStore
     from harness.submissions import SubmissionError
 
+    records = list(ResultStore(results_dir).load())
+    _note_unisolated(records)
     try:
-        tables = build_tables(ResultStore(results_dir).load(), submissions_dir, datasets)
+        tables = build_tables(records, submissions_dir, datasets)
     except SubmissionError as error:
         raise InvalidInput(str(error)) from None
     return [render(dataset, metric, higher, rows, out_dir)[0] for dataset, (metric, higher, rows) in tables.items()]
+
+
+def _note_unisolated(records) -> None:
+    from harness.leaderboard import UNISOLATED_NOTE, unisolated
+
+    if count := unisolated(records):
+        print(UNISOLATED_NOTE.format(count=count), file=sys.stderr)
 
 
 def cmd_leaderboard(args) -> int:
@@ -249,7 +258,9 @@ def cmd_compare(args) -> int:
     if not Path(args.results_dir).is_dir():
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
     _registry(args)
-    tables = build_tables(ResultStore(args.results_dir).load(), _all_submissions(args), [args.dataset])
+    records = list(ResultStore(args.results_dir).load())
+    _note_unisolated(records)
+    tables = build_tables(records, _all_submissions(args), [args.dataset])
     if args.dataset not in tables:
         raise InvalidInput(f"no records or submissions for dataset {args.dataset!r} in {args.results_dir!r}")
     metric, higher, rows = tables[args.dataset]
@@ -361,6 +372,7 @@ def cmd_plot(args) -> int:
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
     _registry(args)
     records = list(ResultStore(args.results_dir).load())
+    _note_unisolated(records)
     tables = build_tables(records, _all_submissions(args), args.dataset)
     for path in plot_all(records, tables, args.out or str(Path(_tables_dir(args.results_dir, None)) / "plots"), args.dataset):
         print(f"plot: {path}")

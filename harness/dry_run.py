@@ -13,12 +13,15 @@ from typing import TextIO
 
 from harness.download import OFFLINE_ENV
 from harness.grid import Grid
-from harness.store import COMPLETE, FAILED_STATUSES, peek_status
+from harness.store import COMPLETE, FAILED_STATUSES, peek_record, runs_again
 
 EXAMPLES_PER_REASON = 3
 
 
-def _plan(status: str | None, retry_failed: bool) -> str:
+def _plan(record, retry_failed: bool, isolate: bool) -> str:
+    status = record.status if record is not None else None
+    if record is not None and runs_again(record.to_dict(), isolate):
+        return "run again (complete, but made without isolation)"
     if status == COMPLETE:
         return "skip (complete record)"
     if status in FAILED_STATUSES:
@@ -26,11 +29,11 @@ def _plan(status: str | None, retry_failed: bool) -> str:
     return "run"
 
 
-def print_plan(grid: Grid, results_dir: str, retry_failed: bool, out: TextIO) -> None:
+def print_plan(grid: Grid, results_dir: str, retry_failed: bool, out: TextIO, isolate: bool = True) -> None:
     plans = defaultdict(int)
     print(f"grid {grid.name}: {len(grid.cells)} cell(s), {len(grid.dropped)} combination(s) dropped (dry run: nothing runs)", file=out)
     for cell in grid.cells:
-        plan = _plan(peek_status(results_dir, cell), retry_failed)
+        plan = _plan(peek_record(results_dir, cell), retry_failed, isolate)
         plans[plan.split(" (")[0]] += 1
         print(f"  {cell.id}  {cell.describe()}: {plan}", file=out)
     by_reason = defaultdict(list)

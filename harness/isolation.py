@@ -125,7 +125,8 @@ class _IsolatedRun:
     def _start(self, target, *args):
         mine, theirs = self.context.Pipe()
         process = self.context.Process(target=target, args=(*args, theirs), daemon=True)
-        process.start()
+        with _without_data_root():  # should this start the fork server, its environment has none
+            process.start()
         theirs.close()
         self.processes.append(process)
         return _Channel(mine, process)
@@ -196,6 +197,7 @@ class _IsolatedRun:
 
     def stop(self) -> None:
         for process in self.processes:
+            _kill_group(process.pid)  # what a part left running (the method's worker processes)
             if process.is_alive():
                 process.kill()
             process.join()
@@ -227,12 +229,35 @@ class _Channel:
         return message[:1], message[1:]
 
     def finish(self) -> None:
-        """Wait for the part to exit (killing it if it lingers): no two parts overlap."""
+        """Wait for the part to exit (killing it if it lingers) and kill what it left running:
+        no two parts overlap, and nothing of the method's outlives it into the evaluation."""
         self.connection.close()
         self.process.join(EXIT_WAIT_S)
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
+        _kill_group(self.process.pid)
+
+
+def _kill_group(pid: int | None) -> None:
+    """Kill the process group a part leads (every part starts one of its own)."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (OSError, TypeError):
+        pass  # already gone
+
+
+class _without_data_root:
+    """The data root out of the environment while a part starts: a fork server started then
+    has none in its environment, so no forked process finds it there (not even in
+    ``/proc/self/environ``, which keeps the environment the server was started with)."""
+
+    def __enter__(self):
+        self.saved = os.environ.pop(DATA_ROOT_ENV, None)
+
+    def __exit__(self, *exc):
+        if self.saved is not None:
+            os.environ[DATA_ROOT_ENV] = self.saved
 
 
 def _json(tag: bytes, payload: bytes) -> dict[str, Any]:
@@ -298,6 +323,7 @@ def _start_part(holds_labels: bool) -> None:
 
     warm = sys.modules.get("harness.warm_start")
     die_with_parent(warm.FORKSERVER_PID if warm is not None else os.getppid())
+    os.setpgid(0, 0)  # a group of its own, which the driving side kills when the part is done
     if holds_labels and sys.platform.startswith("linux"):
         import ctypes
 

@@ -7,6 +7,11 @@ unbiased standard deviation over its runs (4 decimals), their number, and how th
 (its protocol: "10 folds x 1 seed", "10 splits x 1 init", "1 split x 5 seeds"). Rows are ranked by test mean (competition ranking: equal
 means share a rank); a row whose difference from the best is not significant (Welch's t-test,
 p >= 0.05) is marked as tied with it.
+
+Only records made with isolation (the default, :mod:`harness.isolation`) are ranked: a record
+made with ``--no-isolate`` comes from a method that shared a process with the test labels, so
+a row that could have read them is impossible rather than flagged (:func:`unisolated` counts
+what was left out; the commands say so).
 """
 
 from __future__ import annotations
@@ -77,7 +82,7 @@ def rows_from_records(records: Iterable[Record | dict[str, Any]]) -> dict[str, t
     scores of different metrics are never ranked together."""
     groups: dict[tuple[str, str], dict[str, list[Record]]] = defaultdict(lambda: defaultdict(list))
     for record in map(Record.of, records):
-        if not record.complete:
+        if not (record.complete and record.isolated):
             continue
         groups[(record.dataset_name, record.metric)][_entry_key(record)].append(record)
     metrics_per_dataset = Counter(dataset for dataset, _ in groups)
@@ -110,6 +115,17 @@ def rows_from_records(records: Iterable[Record | dict[str, Any]]) -> dict[str, t
         name = dataset if metrics_per_dataset[dataset] == 1 else f"{dataset}-{metric}"
         tables[name] = (metric, higher, rows)
     return tables
+
+
+def unisolated(records: Iterable[Record | dict[str, Any]]) -> int:
+    """How many complete records a table leaves out because they were made without isolation
+    (``--no-isolate``, or before isolation was the default): their method shared a process with
+    the test labels, so their scores cannot be ranked as honest."""
+    return sum(1 for record in map(Record.of, records) if record.complete and not record.isolated)
+
+
+UNISOLATED_NOTE = ("left out of the tables: {count} complete record(s) made without isolation (--no-isolate, or before it was the default);"
+                   " their methods shared a process with the test labels. `harness run` without --no-isolate runs those cells again.")
 
 
 def _entry_key(record: Record) -> str:

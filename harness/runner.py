@@ -20,7 +20,7 @@ from harness.cell import AXES, Split
 from harness.grid import Grid
 from harness.registry import Registry
 from harness.settings import RunSettings
-from harness.store import COMPLETE, FAILED_STATUSES, ResultStore
+from harness.store import COMPLETE, FAILED_STATUSES, ResultStore, runs_again
 
 
 class PreflightError(Exception):
@@ -35,6 +35,8 @@ class RunSummary:
     skipped_complete: int = 0
     skipped_failed: int = 0
     skipped_locked: int = 0
+    #: complete cells run again because their record was made without isolation
+    rerun_unisolated: int = 0
     dropped: int = 0
     datasets: set[str] = field(default_factory=set)
 
@@ -102,7 +104,9 @@ def run_grid(
     for cell in grid.cells:
         existing = store.read(cell)
         status = existing.get("status") if existing else None
-        if status == COMPLETE:
+        if runs_again(existing, settings.isolate):
+            summary.rerun_unisolated += 1
+        elif status == COMPLETE:
             summary.skipped_complete += 1
             summary.datasets.add(cell.dataset.name)
             continue
@@ -158,6 +162,9 @@ def component_modules(cells, registry: Registry) -> tuple[str, ...]:
 def _report_skips(summary: RunSummary, out: TextIO) -> None:
     if summary.skipped_complete:
         print(f"skipping {summary.skipped_complete} cell(s) with a complete record (no training)", file=out)
+    if summary.rerun_unisolated:
+        print(f"running {summary.rerun_unisolated} complete cell(s) again: their records were made without isolation (--no-isolate, or before"
+              " it was the default), so their methods shared a process with the test labels; the old records go to attempts/", file=out)
     if summary.skipped_failed:
         print(f"skipping {summary.skipped_failed} cell(s) that failed before; re-run them with --retry-failed", file=out)
 

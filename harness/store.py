@@ -111,7 +111,7 @@ class ResultStore:
         existing = self._load(path)
         if existing is not None:
             status = existing.get("status") if isinstance(existing, dict) else None
-            if status == COMPLETE or not replace_failed:
+            if not (replaces_unisolated(existing, data) or (status != COMPLETE and replace_failed)):
                 raise RecordExists(f"{path} already holds a {status} record")
             self._move(path, "attempts")
         write_json_atomic(path, data)
@@ -215,12 +215,31 @@ def check_record_file(root: str | Path, path: Path) -> tuple[dict[str, Any], Rec
     return _misplaced(Path(root), path, record) or _non_finite(record) or (data, record)
 
 
-def peek_status(root: str | Path, cell: Cell) -> str | None:
-    """The status of ``cell``'s record, read without changing anything (a file that fails the
-    store's checks counts as none: a run would quarantine it and run the cell)."""
+def replaces_unisolated(existing: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether ``new`` may replace the complete record ``existing``: only an isolated record
+    replaces one made without isolation (whose method shared a process with the test labels);
+    the old one is kept under ``attempts/``."""
+    return existing.get("status") == COMPLETE and not existing.get("isolated") and bool(new.get("isolated"))
+
+
+def runs_again(existing: dict[str, Any] | None, isolate: bool) -> bool:
+    """Whether a run (with isolation or not) runs a cell again for its complete record: an
+    isolated run does when the record was made without isolation."""
+    return existing is not None and existing.get("status") == COMPLETE and isolate and not existing.get("isolated")
+
+
+def peek_record(root: str | Path, cell: Cell) -> Record | None:
+    """``cell``'s record, read without changing anything (a file that fails the store's checks
+    counts as none: a run would quarantine it and run the cell)."""
     try:
         checked = check_record_file(root, record_path(root, cell))
     except OSError:
         return None
-    return checked[1].status if isinstance(checked, tuple) else None
+    return checked[1] if isinstance(checked, tuple) else None
+
+
+def peek_status(root: str | Path, cell: Cell) -> str | None:
+    """The status of :func:`peek_record`, None when there is none."""
+    record = peek_record(root, cell)
+    return record.status if record is not None else None
 

@@ -28,8 +28,10 @@ def make_record(
     curve: list[dict[str, Any]] | None = None,
     backbone_params: dict[str, Any] | None = None,
     labels: dict[str, str] | None = None,
+    isolated: bool = True,
 ) -> dict[str, Any]:
-    """One record as ``run_cell`` returns it; failed and timed-out ones have no scores."""
+    """One record as an isolated run returns it (``isolated=False``: as ``--no-isolate`` does);
+    failed and timed-out ones have no scores."""
     labels = labels or {}
     cell = Cell(
         dataset=ComponentRef(dataset, {}, "1"),
@@ -49,6 +51,7 @@ def make_record(
         "hardware": hardware,
         "wall_time_s": 0.5,
         "curve": curve if curve is not None else [],
+        "isolated": isolated,
     }
     if status == "complete":
         record.update(

@@ -18,8 +18,9 @@ def harness_methods():
             factory="harness_local_behaviour_plugin:Misbehave",
             doc="Fails in the way its mode says.",
             params=(
-                Param("mode", "str", "ok", "what to do", choices=("ok", "raise", "sigkill", "sleep", "slow-epochs", "fail-if-file", "sys-exit")),
+                Param("mode", "str", "ok", "what to do", choices=("ok", "raise", "sigkill", "sleep", "nap", "slow-epochs", "fail-if-file", "sys-exit")),
                 Param("flag_file", "str", "", "for fail-if-file: fail while this file exists"),
+                Param("seconds", "float", 1.0, "for nap: how long to sleep", minimum=0),
             ),
         ),
         Component(
@@ -49,8 +50,8 @@ def _constant(task):
 
 
 class Misbehave:
-    def __init__(self, mode, flag_file):
-        self.mode, self.flag_file = mode, flag_file
+    def __init__(self, mode, flag_file, seconds):
+        self.mode, self.flag_file, self.seconds = mode, flag_file, seconds
 
     def run(self, task, encoder, backbone, context):
         if self.mode == "raise" or (self.mode == "fail-if-file" and os.path.exists(self.flag_file)):
@@ -59,6 +60,8 @@ class Misbehave:
             os.kill(os.getpid(), signal.SIGKILL)
         if self.mode == "sleep":
             time.sleep(60)
+        if self.mode == "nap":
+            time.sleep(self.seconds)
         if self.mode == "sys-exit":
             sys.exit(0)
         if self.mode == "slow-epochs":

@@ -1,0 +1,119 @@
+"""SIGKILL the harness mid-grid, with every executor it ships and with and without isolation:
+repeated kills lose no record and duplicate none, the re-run finishes the grid, and no process
+the harness started (pool worker, fork server, cell process) outlives it."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+BEHAVIOUR = Path(__file__).parent / "helpers" / "behaviour_plugin.py"
+SEEDS = 6
+KILLS = 2
+#: how long each cell's method sleeps: a process the harness started is still busy when it is
+#: killed, so only the parent-death signal can end it within ``DEATH_S``
+NAP_S = 4.0
+DEATH_S = 2.0
+
+
+def _executors() -> list[str]:
+    from harness.registry import load_registry
+
+    return sorted(load_registry()[1].names("executor"))
+
+
+def _grid(tmp_path: Path) -> Path:
+    grid = {
+        "seeds": list(range(SEEDS)),
+        "datasets": [{"name": "synthetic-node", "params": {"num_nodes": 120}}],
+        "backbones": ["mlp"],
+        "methods": [{"name": "misbehave", "params": {"mode": "nap", "seconds": NAP_S}}],
+    }
+    path = tmp_path / "grid.yaml"
+    path.write_text(yaml.safe_dump(grid))
+    return path
+
+
+def _command(tmp_path: Path, executor: str, isolate: bool) -> list[str]:
+    return [sys.executable, "-m", "harness", "run", "--grid", str(_grid(tmp_path)), "--plugin", str(BEHAVIOUR),
+            "--results-dir", "results", "--cache-dir", "cache", "--leaderboard-dir", "boards",
+            "--executor", executor, *(["--workers", "2"] if executor == "pool" else []), *([] if isolate else ["--no-isolate"])]
+
+
+def _records(tmp_path: Path) -> list[Path]:
+    return [p for p in (tmp_path / "results").glob("*/*.json") if p.parent.name not in ("runs",)]
+
+
+def _descendants(pid: int) -> set[int]:
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z":
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _kill_after_one_more_record(tmp_path: Path, command: list[str]) -> set[int]:
+    """Start the harness, SIGKILL it a second after a record more than before is written (the
+    next cells are under way by then); the processes it had started."""
+    before = len(_records(tmp_path))
+    harness = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seen: set[int] = set()
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and len(_records(tmp_path)) <= before and harness.poll() is None:
+        seen |= _descendants(harness.pid)
+        time.sleep(0.05)
+    settle = time.monotonic() + 1.0
+    while time.monotonic() < settle:
+        seen |= _descendants(harness.pid)
+        time.sleep(0.05)
+    harness.send_signal(signal.SIGKILL)
+    harness.wait()
+    return seen
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+@pytest.mark.parametrize("isolate", [True, False], ids=["isolated", "no-isolate"])
+@pytest.mark.parametrize("executor", _executors())
+def test_killing_the_harness_loses_nothing_duplicates_nothing_and_leaves_no_process(tmp_path, executor, isolate):
+    command = _command(tmp_path, executor, isolate)
+    for _ in range(KILLS):
+        started = _kill_after_one_more_record(tmp_path, command)
+        if executor == "pool" or isolate:
+            assert started, "the harness started no process to check"
+        time.sleep(DEATH_S)  # the killed harness's processes are gone by now, their cell not done
+        assert not [pid for pid in started if _alive(pid)], "processes outlived the killed harness"
+
+    killed_at = len(_records(tmp_path))
+    assert 0 < killed_at < SEEDS
+    rerun = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert f"skipping {killed_at} cell(s) with a complete record" in rerun.stdout
+    records = [json.loads(path.read_text()) for path in _records(tmp_path)]
+    ids = [record["cell_id"] for record in records]
+    assert len(ids) == SEEDS and len(set(ids)) == SEEDS, ids
+    assert all(record["status"] == "complete" and record["isolated"] is isolate for record in records)
+    leftovers = [p for p in (tmp_path / "results").rglob("*") if p.name.startswith(".tmp-") or p.parent.name in ("corrupt", "attempts")]
+    assert not leftovers, leftovers
