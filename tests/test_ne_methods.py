@@ -132,9 +132,9 @@ def test_no_validation_label_reaches_a_loss(tiny_bert, harness_run, tmp_path, mo
         task.labels = {**task.labels, "valid": task.labels["valid"].flip(0)}
         return task
 
-    harness_run(_grid(tiny_bert, methods), results_dir=str(tmp_path / "a"), cache_dir=str(tmp_path / "cache-a"))
+    harness_run(_grid(tiny_bert, methods), results_dir=str(tmp_path / "a"), cache_dir=str(tmp_path / "cache-a"), isolate=False)
     monkeypatch.setattr(harness_synthetic.datasets, "text_classification", permuted)
-    harness_run(_grid(tiny_bert, methods), results_dir=str(tmp_path / "b"), cache_dir=str(tmp_path / "cache-b"))
+    harness_run(_grid(tiny_bert, methods), results_dir=str(tmp_path / "b"), cache_dir=str(tmp_path / "cache-b"), isolate=False)
     count = len(ALL_METHODS)
     assert len(kept) == 2 * count
     for first, second in zip(kept[:count], kept[count:]):
@@ -158,7 +158,7 @@ def test_a_second_backbone_reuses_the_cached_stages(tiny_bert, harness_run, monk
 
     monkeypatch.setattr(lm.PretrainedEncoder, "encode", counted_encode)
     monkeypatch.setattr("harness_ne.finetuned.method.finetune_encoder", counted_finetune)
-    _, records = harness_run(_grid(tiny_bert, [{"name": "fixed", "params": {"epochs": 5}}, {"name": "finetuned", "params": {**FAST, "epochs": 5}}], backbones=("gcn", "sage")))
+    _, records = harness_run(_grid(tiny_bert, [{"name": "fixed", "params": {"epochs": 5}}, {"name": "finetuned", "params": {**FAST, "epochs": 5}}], backbones=("gcn", "sage")), isolate=False)
     assert len(records) == 4 and all(r["status"] == "complete" for r in records)
     assert calls == {"encode": 2, "finetune": 1}  # frozen features once, fine-tuned features once
     finetuned = [r["stages"] for r in records if r["cell"]["method"]["name"] == "finetuned"]
@@ -178,7 +178,7 @@ def test_methods_training_the_top_block_share_one_stored_prefix(tiny_bert, harne
 
     monkeypatch.setattr(frozen_prefix.FrozenPrefix, "compute", classmethod(counted))
     methods = [{**method, "params": {**method["params"], "trainable_layers": 1}} for method in ALL_METHODS if method["name"] != "fixed"]
-    _, records = harness_run(_grid(tiny_bert, methods))
+    _, records = harness_run(_grid(tiny_bert, methods), isolate=False)
     assert len(records) == 5 and all(r["status"] == "complete" for r in records), [r.get("error") for r in records]
     assert computed == [1]  # below block 1 of 2, once for the five methods
 
@@ -193,7 +193,7 @@ def test_ld_reuses_gnn_stage_zero_when_only_later_stages_change(tiny_bert, harne
 
     monkeypatch.setattr("harness_ne.ld.method.train_gnn", counted)
     methods = [{"name": "ld", "params": {**FAST, "lam": lam}} for lam in (0.0, 0.5)]
-    _, records = harness_run(_grid(tiny_bert, methods))
+    _, records = harness_run(_grid(tiny_bert, methods), isolate=False)
     assert all(r["status"] == "complete" for r in records)
     assert stages == ["gnn0", "gnn1", "gnn1"]
 
@@ -337,7 +337,7 @@ def test_bf16_autocast_trains_the_encoder_in_lower_precision(tiny_bert, harness_
 
     monkeypatch.setattr(lm.PretrainedEncoder, "module", hooked)
     methods = [{"name": "ld", "params": {**FAST, "precision": "bf16"}}, {"name": "joint", "params": {"epochs": 1, "batch_size": 32, "fanout": [2, 2], "precision": "bf16"}}]
-    _, records = harness_run(_grid(tiny_bert, methods))
+    _, records = harness_run(_grid(tiny_bert, methods), isolate=False)
     assert all(r["status"] == "complete" for r in records), [r.get("error") for r in records]
     assert {dtype for training, dtype in seen if training} == {torch.bfloat16}
     assert {dtype for training, dtype in seen if not training} == {torch.float32}

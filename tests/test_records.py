@@ -194,6 +194,8 @@ def test_a_failed_record_has_no_results_in_its_json_form():
     failed = make_record(status="failed")
     record = Record.from_dict(failed)
     assert record.to_dict() == {**failed, "stages": []}  # an old record used no declared stage
+    old = {key: value for key, value in failed.items() if key != "isolated"}
+    assert Record.from_dict(old).to_dict() == {**old, "stages": [], "isolated": False}  # made before isolation was the default
     assert not record.complete and record.test is None
 
 
