@@ -88,5 +88,8 @@ def pytest_sessionfinish(session, exitstatus):
     """Remove the session's throw-away folder (keep it with HARNESS_BENCH_KEEP=1)."""
     if not os.environ.get("HARNESS_BENCH_KEEP"):
         import shutil
+        from multiprocessing import util
 
-        shutil.rmtree(_session_tmp, ignore_errors=True)
+        # After multiprocessing's own exit clean-up (the fork server's socket folder lives in
+        # TMPDIR and is removed at exit priority -100): lower priorities run later.
+        util.Finalize(None, shutil.rmtree, args=(str(_session_tmp),), kwargs={"ignore_errors": True}, exitpriority=-200)

@@ -76,7 +76,7 @@ def setup(tmp_path_factory):
     TextLM.encode = counted
 
     def context():
-        return RunContext(cell, registry, plugins, ArtifactCache(folder / "cache"), str(SHARED), "cpu", None)
+        return RunContext(cell, ArtifactCache(folder / "cache"), "cpu", None, load_task=None, epoch_finished=plugins.epoch_finished)
 
     def encoder():
         return TextLM(**cell.encoder.params)

@@ -82,8 +82,9 @@ def run_isolated(cell: Cell, settings: RunSettings) -> dict[str, Any]:
     plugins, registry = _plugins(settings)
     record = Record.begin(cell, providers(cell, plugins, registry))
     record.isolated = True
+    context = fork_server(settings)
     start = time.monotonic()
-    run = _IsolatedRun(cell, settings, plugins, start + settings.timeout if settings.timeout else None)
+    run = _IsolatedRun(cell, settings, plugins, context, start + settings.timeout if settings.timeout else None)
     outcome = None
     try:
         view = run.load({"cell": cell.to_dict()})
@@ -114,12 +115,12 @@ def _complete(record: Record, outcome, scores: dict[str, Any]) -> None:
 class _IsolatedRun:
     """The processes of one cell, started from the fork server and stopped with it."""
 
-    def __init__(self, cell: Cell, settings: RunSettings, plugins, deadline: float | None):
+    def __init__(self, cell: Cell, settings: RunSettings, plugins, context, deadline: float | None):
         self.cell = cell
         self.settings = settings
         self.plugins = plugins
         self.deadline = deadline
-        self.context = fork_server(settings)
+        self.context = context
         self.processes: list = []
 
     def _start(self, target, *args):
@@ -141,7 +142,7 @@ class _IsolatedRun:
         channel.finish()
         if tag == VIEW:
             return payload
-        raise PartFailed(FAILED, *_error(payload))
+        raise PartFailed(FAILED, *_error(_json(tag, payload)))
 
     def method(self, view: bytes):
         """The method's outcome and its predictions' bytes (None unless complete); the method's
@@ -181,6 +182,8 @@ class _IsolatedRun:
         try:
             channel.send(VIEW, self.load({"reference": request.get("dataset"), "params": request["params"]}))
         except PartFailed as failure:
+            if failure.status == TIMEOUT:
+                raise  # the cell's time is up, not just this dataset's loading
             channel.send(JSON, json.dumps({"error": failure.error}).encode())
 
     def evaluate(self, predictions: bytes) -> dict[str, Any]:
@@ -192,7 +195,7 @@ class _IsolatedRun:
         message = _json(*channel.receive(limit, "evaluator"))
         channel.finish()
         if "scores" not in message:
-            raise PartFailed(FAILED, *_error(json.dumps(message).encode()))
+            raise PartFailed(FAILED, *_error(message))
         return message["scores"]
 
     def stop(self) -> None:
@@ -271,8 +274,8 @@ def _json(tag: bytes, payload: bytes) -> dict[str, Any]:
     return message
 
 
-def _error(payload: bytes) -> tuple[str, str | None]:
-    message = json.loads(payload)
+def _error(message: dict[str, Any]) -> tuple[str, str | None]:
+    """The error and traceback a loader or evaluator reported."""
     return str(message.get("error", "the process reported no error message")), message.get("traceback")
 
 
@@ -304,13 +307,23 @@ _server: dict[str, Any] = {}
 
 def fork_server(settings: RunSettings):
     """Python's ``forkserver`` context, its server preloading :mod:`harness.warm_start` (with
-    this run's plugin files and component modules) when this process starts it."""
+    this run's plugin files and component modules) when this process starts it. The server is
+    started here, before any cell's clock runs: its imports are paid once, by no cell.
+    Environment changes made after it started do not reach the cells' processes."""
     if "context" not in _server:
         os.environ[WARM_START_ENV] = json.dumps({"plugin_files": list(settings.plugin_files), "modules": list(settings.warm_modules)})
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["harness.warm_start"])
+        with _without_data_root():
+            first = context.Process(target=_started, daemon=True)
+            first.start()  # returns once the server has done its imports
+            first.join()
         _server["context"] = context
     return _server["context"]
+
+
+def _started() -> None:
+    """The first process the fork server forks: proof that it is ready."""
 
 
 # -- the parts' processes --------------------------------------------------------------------

@@ -92,6 +92,24 @@ def test_isolation_confines_a_crash_to_its_cell(tmp_path):
     assert records["ok"]["status"] == "complete"
 
 
+def test_a_method_that_defeats_the_time_limit_or_exits_is_contained_by_default(tmp_path):
+    """Isolation is the default: a method that swallows the time limit's exception, one that
+    blocks SIGALRM (both killed GRACE_S after the limit) and one that calls os._exit(0) each
+    get a record saying so, and the grid goes on."""
+    from harness.isolation import GRACE_S
+
+    grid = _grid(tmp_path, [_misbehave("swallow-timeout"), _misbehave("block-sigalrm"), _misbehave("os-exit"), _misbehave("ok")])
+    result = _run(tmp_path, grid, "--timeout", "1")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "ran 4 cell(s): 1 complete, 3 failed" in result.stdout
+    records = {r["cell"]["method"]["params"]["mode"]: r for r in _records(tmp_path)}
+    for mode in ("swallow-timeout", "block-sigalrm"):
+        assert records[mode]["status"] == "timeout", records[mode]
+        assert f"killed {GRACE_S:g} s after the time limit" in records[mode]["error"]
+    assert records["os-exit"]["status"] == "failed" and "exited with code 0 before sending its result" in records["os-exit"]["error"]
+    assert records["ok"]["status"] == "complete" and records["ok"]["isolated"] is True
+
+
 def test_pool_executor_runs_every_cell(tmp_path):
     grid = _grid(tmp_path, [_misbehave("ok"), "supervised"], seeds=(0, 1))
     result = _run(tmp_path, grid, "--executor", "pool", "--workers", "2")
@@ -260,6 +278,33 @@ def test_an_observer_that_raises_is_reported_and_the_grid_goes_on(tmp_path):
     for hook in ("harness_run_started", "harness_run_finished"):
         assert result.stderr.count(f"raised in {hook}: RuntimeError: observer broken on purpose; ignored") == 1
     assert "[2/2] complete" in result.stderr  # the progress display, another observer, still ran
+
+
+def test_an_isolated_cells_epochs_reach_the_observers_of_the_harness(tmp_path):
+    """The method runs in another process; its training curve still reaches the observers
+    registered in the harness's (the live progress line is one), epoch by epoch, and an
+    observer that raises there is reported once and the grid goes on."""
+    log = tmp_path / "epochs.txt"
+    observer = tmp_path / "epoch_observer.py"
+    observer.write_text(
+        '"""Writes every epoch it is told of; fails on the first."""\n'
+        "import os\n"
+        "from harness import hookimpl\n\n"
+        "@hookimpl\n"
+        "def harness_epoch_finished(cell, epoch, max_epochs, metrics):\n"
+        f"    with open({str(log)!r}, 'a') as handle:\n"
+        "        handle.write(f'{os.getpid()} {epoch} {max_epochs} {sorted(metrics)}\\n')\n"
+        "    if epoch == 0:\n"
+        "        raise RuntimeError('observer broken on purpose')\n"
+    )
+    grid = _grid(tmp_path, [{"name": "supervised", "params": {"epochs": 4, "patience": 0}}])
+    result = _run(tmp_path, grid, "--plugin", str(observer))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = log.read_text().splitlines()
+    assert [line.split()[1:3] for line in lines] == [[str(epoch), "4"] for epoch in range(4)]
+    [manifest] = (tmp_path / "results" / "runs").glob("*.json")  # named <time>-<harness pid>-<grid>
+    assert {line.split()[0] for line in lines} == {manifest.name.split("-")[1]}  # told in the harness, not in the cell's process
+    assert result.stderr.count("raised in harness_epoch_finished: RuntimeError: observer broken on purpose; ignored") == 1
 
 
 def _children(pid: int) -> set[int]:

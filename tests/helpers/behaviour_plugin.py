@@ -18,7 +18,7 @@ def harness_methods():
             factory="harness_local_behaviour_plugin:Misbehave",
             doc="Fails in the way its mode says.",
             params=(
-                Param("mode", "str", "ok", "what to do", choices=("ok", "raise", "sigkill", "sleep", "nap", "slow-epochs", "fail-if-file", "sys-exit")),
+                Param("mode", "str", "ok", "what to do", choices=("ok", "raise", "sigkill", "sleep", "nap", "slow-epochs", "fail-if-file", "sys-exit", "os-exit", "swallow-timeout", "block-sigalrm")),
                 Param("flag_file", "str", "", "for fail-if-file: fail while this file exists"),
                 Param("seconds", "float", 1.0, "for nap: how long to sleep", minimum=0),
             ),
@@ -64,6 +64,18 @@ class Misbehave:
             time.sleep(self.seconds)
         if self.mode == "sys-exit":
             sys.exit(0)
+        if self.mode == "os-exit":
+            os._exit(0)
+        if self.mode == "swallow-timeout":  # catches the time limit's exception and goes on
+            for epoch in range(100_000):
+                try:
+                    time.sleep(0.1)
+                    context.log_epoch(epoch, valid=0.0)
+                except Exception:  # noqa: BLE001 - misbehaving on purpose
+                    pass
+        if self.mode == "block-sigalrm":
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            time.sleep(60)
         if self.mode == "slow-epochs":
             for epoch in range(600):
                 time.sleep(0.1)
