@@ -18,6 +18,11 @@ import json
 import os
 
 from harness.isolation import WARM_START_ENV
+#: what every cell's processes use: the libraries, scikit-learn's metrics (0.7 s to import, which
+#: the method's process and the evaluator of every ROC-AUC or AP cell would otherwise pay) and
+#: the harness's own cell modules
+CORE_MODULES = ("numpy", "torch", "torch_geometric", "sklearn.metrics", "harness.worker", "harness.task", "harness.loading",
+                "harness.isolation", "harness.cache", "harness.memory", "harness.provenance")
 #: the fork server's own pid: the parent every forked cell process asks to die with
 FORKSERVER_PID = os.getpid()
 
@@ -29,7 +34,7 @@ def _warm() -> None:
     # A CUDA check must not initialise the driver here: forked children could not use it.
     os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
     wanted = json.loads(os.environ.get(WARM_START_ENV) or "{}")
-    for name in ("numpy", "torch", "torch_geometric", "harness.worker", "harness.task", "harness.loading", "harness.isolation", *wanted.get("modules", [])):
+    for name in (*CORE_MODULES, *wanted.get("modules", [])):
         try:
             importlib.import_module(name)
         except BaseException:  # noqa: BLE001 - the cell that needs the module reports it
