@@ -84,6 +84,29 @@ def run_harness():
     return _run_harness
 
 
+@pytest.fixture
+def timed_alternately():
+    """:func:`_timed_alternately`, for benchmarks that compare two ways of doing one thing."""
+    return _timed_alternately
+
+
+def _timed_alternately(benchmark, measured, other, rounds: int) -> list[float]:
+    """Time ``measured()`` with pytest-benchmark for ``rounds`` rounds, timing ``other()``
+    before each round (in pytest-benchmark's untimed set-up), so that load from other processes
+    hits both alike; returns ``other``'s wall times."""
+    import time
+
+    other_times: list[float] = []
+
+    def time_other():
+        start = time.perf_counter()
+        other()
+        other_times.append(time.perf_counter() - start)
+
+    benchmark.pedantic(measured, setup=time_other, rounds=rounds, iterations=1)
+    return other_times
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Remove the session's throw-away folder (keep it with HARNESS_BENCH_KEEP=1)."""
     if not os.environ.get("HARNESS_BENCH_KEEP"):

@@ -29,7 +29,6 @@ import dataclasses
 import os
 import random
 import statistics
-import time
 
 import numpy as np
 import pytest
@@ -132,7 +131,7 @@ def run_handwritten(cell, registry):
 
 
 @pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad=True to a scalar")
-def test_cell_overhead(benchmark, setup):
+def test_cell_overhead(benchmark, setup, timed_alternately):
     cell, settings, registry = setup
 
     # Warm-up, untimed: imports, first calls into PyG, the once-per-process provenance facts.
@@ -144,14 +143,7 @@ def test_cell_overhead(benchmark, setup):
     assert record["test"] == pytest.approx(reference["test"], abs=1e-9), (record["test"], reference)
     assert record["valid"] == pytest.approx(reference["valid"], abs=1e-9), (record["valid"], reference)
 
-    handwritten_times: list[float] = []
-
-    def time_handwritten():
-        start = time.perf_counter()
-        run_handwritten(cell, registry)
-        handwritten_times.append(time.perf_counter() - start)
-
-    benchmark.pedantic(run_harness_cell, args=(cell, settings), setup=time_handwritten, rounds=ROUNDS, iterations=1)
+    handwritten_times = timed_alternately(benchmark, lambda: run_harness_cell(cell, settings), lambda: run_handwritten(cell, registry), ROUNDS)
 
     hand_median = statistics.median(handwritten_times)
     hand_min = min(handwritten_times)

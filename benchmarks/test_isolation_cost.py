@@ -15,7 +15,6 @@ per-cell cost of isolation) are in ``extra_info`` and printed. Not asserted (tim
 from __future__ import annotations
 
 import statistics
-import time
 
 import pytest
 import yaml
@@ -58,20 +57,13 @@ def _complete(job, cell):
     return record
 
 
-def test_isolation_cost_per_cell(benchmark, cell_and_jobs):
+def test_isolation_cost_per_cell(benchmark, cell_and_jobs, timed_alternately):
     cell, isolated, in_process = cell_and_jobs
     first = _complete(isolated, cell)  # starts the fork server: paid once per grid, untimed
     same = _complete(in_process, cell)
     assert (first["valid"], first["test"]) == (same["valid"], same["test"]) and first["isolated"] and not same["isolated"]
 
-    in_process_times: list[float] = []
-
-    def time_in_process():
-        start = time.perf_counter()
-        _complete(in_process, cell)
-        in_process_times.append(time.perf_counter() - start)
-
-    benchmark.pedantic(_complete, args=(isolated, cell), setup=time_in_process, rounds=ROUNDS, iterations=1)
+    in_process_times = timed_alternately(benchmark, lambda: _complete(isolated, cell), lambda: _complete(in_process, cell), ROUNDS)
     in_process_median = statistics.median(in_process_times)
     benchmark.extra_info.update(in_process_median_s=round(in_process_median, 4), in_process_times_s=[round(t, 4) for t in in_process_times])
     if benchmark.stats is None:  # run without --benchmark-enable

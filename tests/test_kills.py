@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from helpers.processes import alive, descendants
+
 BEHAVIOUR = Path(__file__).parent / "helpers" / "behaviour_plugin.py"
 SEEDS = 6
 KILLS = 2
@@ -51,29 +53,6 @@ def _records(tmp_path: Path) -> list[Path]:
     return [p for p in (tmp_path / "results").glob("*/*.json") if p.parent.name not in ("runs",)]
 
 
-def _descendants(pid: int) -> set[int]:
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[0] != "Z":
-            parents[int(stat.parent.name)] = int(fields[1])
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 def _kill_after_one_more_record(tmp_path: Path, command: list[str]) -> set[int]:
     """Start the harness, SIGKILL it a second after a record more than before is written (the
     next cells are under way by then); the processes it had started."""
@@ -82,11 +61,11 @@ def _kill_after_one_more_record(tmp_path: Path, command: list[str]) -> set[int]:
     seen: set[int] = set()
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and len(_records(tmp_path)) <= before and harness.poll() is None:
-        seen |= _descendants(harness.pid)
+        seen |= descendants(harness.pid)
         time.sleep(0.05)
     settle = time.monotonic() + 1.0
     while time.monotonic() < settle:
-        seen |= _descendants(harness.pid)
+        seen |= descendants(harness.pid)
         time.sleep(0.05)
     harness.send_signal(signal.SIGKILL)
     harness.wait()
@@ -104,7 +83,7 @@ def test_killing_the_harness_loses_nothing_duplicates_nothing_and_leaves_no_proc
         if executor == "pool" or isolate:
             assert started, "the harness started no process to check"
         time.sleep(DEATH_S)  # the killed harness's processes are gone by now, their cell not done
-        assert not [pid for pid in started if _alive(pid)], "processes outlived the killed harness"
+        assert not [pid for pid in started if alive(pid)], "processes outlived the killed harness"
 
     killed_at = len(_records(tmp_path))
     assert 0 < killed_at < SEEDS

@@ -307,57 +307,6 @@ def test_an_isolated_cells_epochs_reach_the_observers_of_the_harness(tmp_path):
     assert result.stderr.count("raised in harness_epoch_finished: RuntimeError: observer broken on purpose; ignored") == 1
 
 
-def _children(pid: int) -> set[int]:
-    """Every live descendant of ``pid`` (read from /proc)."""
-    from pathlib import Path as _Path
-
-    parents = {}
-    for stat in _Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[0] != "Z":
-            parents[int(stat.parent.name)] = int(fields[1])
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
-@pytest.mark.parametrize("mode", [["--executor", "pool", "--workers", "2"], ["--isolate"]])
-def test_killing_the_harness_leaves_no_worker_running(tmp_path, mode):
-    import signal
-    import time
-
-    grid = _grid(tmp_path, [_misbehave("sleep")], seeds=(0, 1))
-    args = [sys.executable, "-m", "harness", "run", "--grid", str(grid), "--plugin", str(BEHAVIOUR),
-            "--results-dir", "results", "--cache-dir", "cache", *mode]
-    harness = subprocess.Popen(args, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(_children(harness.pid)) < 2:
-        time.sleep(0.2)
-    workers = _children(harness.pid)
-    assert workers, "no worker process started"
-    time.sleep(3)  # let the workers reach their cells
-    harness.send_signal(signal.SIGKILL)
-    harness.wait()
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{pid}") and _alive(pid) for pid in workers):
-        time.sleep(0.2)
-    assert not [pid for pid in workers if _alive(pid)], "worker processes outlived the harness"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
-
-
 def test_a_method_calling_sys_exit_fails_its_cell_and_the_grid_goes_on(tmp_path):
     result = _run(tmp_path, _grid(tmp_path, [_misbehave("sys-exit"), _misbehave("ok")]))
     assert result.returncode == 1, result.stdout + result.stderr
