@@ -110,6 +110,19 @@ def test_a_method_that_defeats_the_time_limit_or_exits_is_contained_by_default(t
     assert records["ok"]["status"] == "complete" and records["ok"]["isolated"] is True
 
 
+def test_predictions_that_would_run_code_when_unpickled_fail_their_cell(tmp_path):
+    """What a method returns crosses to the evaluator as tensors read with weights_only: a
+    tensor whose pickle calls os.system is refused there, and the command never runs."""
+    marker = tmp_path / "smuggled"
+    result = _run(tmp_path, _grid(tmp_path, [_misbehave("smuggle", flag_file=str(marker)), _misbehave("ok")]))
+    assert result.returncode == 1, result.stdout + result.stderr
+    records = {r["cell"]["method"]["params"]["mode"]: r for r in _records(tmp_path)}
+    assert records["smuggle"]["status"] == "failed" and "test" not in records["smuggle"], records["smuggle"]
+    assert "weights_only" in records["smuggle"]["error"] or "Unsupported global" in records["smuggle"]["error"], records["smuggle"]["error"]
+    assert not marker.exists()
+    assert records["ok"]["status"] == "complete"
+
+
 def test_pool_executor_runs_every_cell(tmp_path):
     grid = _grid(tmp_path, [_misbehave("ok"), "supervised"], seeds=(0, 1))
     result = _run(tmp_path, grid, "--executor", "pool", "--workers", "2")

@@ -18,7 +18,7 @@ def harness_methods():
             factory="harness_local_behaviour_plugin:Misbehave",
             doc="Fails in the way its mode says.",
             params=(
-                Param("mode", "str", "ok", "what to do", choices=("ok", "raise", "sigkill", "sleep", "nap", "slow-epochs", "fail-if-file", "sys-exit", "os-exit", "swallow-timeout", "block-sigalrm")),
+                Param("mode", "str", "ok", "what to do", choices=("ok", "raise", "sigkill", "sleep", "nap", "slow-epochs", "fail-if-file", "sys-exit", "os-exit", "swallow-timeout", "block-sigalrm", "smuggle")),
                 Param("flag_file", "str", "", "for fail-if-file: fail while this file exists"),
                 Param("seconds", "float", 1.0, "for nap: how long to sleep", minimum=0),
             ),
@@ -73,6 +73,10 @@ class Misbehave:
                     context.log_epoch(epoch, valid=0.0)
                 except Exception:  # noqa: BLE001 - misbehaving on purpose
                     pass
+        if self.mode == "smuggle":  # predictions that run a command when unpickled
+            predictions = _constant(task)
+            predictions.test = _smuggler(predictions.test, f"touch {self.flag_file}")
+            return predictions
         if self.mode == "block-sigalrm":
             signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
             time.sleep(60)
@@ -81,6 +85,17 @@ class Misbehave:
                 time.sleep(0.1)
                 context.log_epoch(epoch, valid=0.0)
         return _constant(task)
+
+
+def _smuggler(tensor, command):
+    """``tensor`` as a subclass whose pickle runs ``command`` where it is loaded."""
+    import torch
+
+    class Smuggled(torch.Tensor):
+        def __reduce_ex__(self, protocol):
+            return (os.system, (command,))
+
+    return tensor.as_subclass(Smuggled)
 
 
 class Spy:
