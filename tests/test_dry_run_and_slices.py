@@ -50,6 +50,14 @@ def test_dry_run_says_which_cells_a_run_would_skip(tmp_path):
     assert "would run 1, skip 1" in result.stdout
 
 
+def test_dry_run_says_an_isolated_run_would_redo_a_cell_made_without_isolation(tmp_path):
+    narrow = ("--only", "dataset=synthetic-node", "--only", "backbone=mlp", "--only", "seed=0", "--only", "method=supervised")
+    assert _run(tmp_path, *narrow, "--no-isolate").returncode == 0
+    isolated = _run(tmp_path, "--dry-run", *narrow)
+    assert "seed 0: run again (complete, but made without isolation)" in isolated.stdout, isolated.stdout
+    assert "seed 0: skip (complete record)" in _run(tmp_path, "--dry-run", *narrow, "--no-isolate").stdout
+
+
 def test_only_runs_the_matching_subset(tmp_path):
     result = _run(tmp_path, "--only", "dataset=synthetic-node", "--only", "backbone=mlp", "--only", "seed=1")
     assert result.returncode == 0, result.stderr
