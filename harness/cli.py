@@ -51,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fail-fast", action="store_true", help="stop at the first failed cell")
     run.add_argument("--isolate", action=argparse.BooleanOptionalAction, default=True,
                      help="run each cell's method in a process of its own that never holds test labels (the default); --no-isolate runs everything in this process, for debugging: its records are left out of leaderboards")
+    run.add_argument("--allocator", choices=("tuned", "default"), default="tuned",
+                     help="memory allocator of the processes that run cells: tuned (the default) keeps freed memory instead of returning it to the system at every step; default is glibc's own")
     run.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="time limit per cell")
     run.add_argument("--device", default="auto", help="auto (cuda when present), cpu, cuda, cuda:N or mps")
     run.add_argument("--dry-run", action="store_true", help="list the cells and the dropped combinations (by reason); run and write nothing")
@@ -152,6 +154,7 @@ def cmd_run(args) -> int:
         isolate=args.isolate,
         plugin_files=tuple(str(Path(p).resolve()) for p in args.plugin),
         device=args.device,
+        allocator=args.allocator,
         threads=args.threads or _threads_per_worker(executor),
     )
     # before the dry run too: it answers whether a run would start, and this one would not

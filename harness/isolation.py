@@ -60,7 +60,7 @@ JSON, VIEW, TENSORS = b"J", b"V", b"T"
 WARM_START_ENV = "HARNESS_WARM_START"
 
 #: what the method's process may report about its run (the rest of the record is not its say)
-METHOD_FACTS = ("hardware", "curve", "stages", "best_epoch", "extra", "num_params", "external_data", "peak_memory_bytes", "peak_cuda_memory_bytes")
+METHOD_FACTS = ("hardware", "allocator", "curve", "stages", "best_epoch", "extra", "num_params", "external_data", "peak_memory_bytes", "peak_cuda_memory_bytes")
 
 
 class PartFailed(Exception):
@@ -311,7 +311,8 @@ def fork_server(settings: RunSettings):
     started here, before any cell's clock runs: its imports are paid once, by no cell.
     Environment changes made after it started do not reach the cells' processes."""
     if "context" not in _server:
-        os.environ[WARM_START_ENV] = json.dumps({"plugin_files": list(settings.plugin_files), "modules": list(settings.warm_modules)})
+        os.environ[WARM_START_ENV] = json.dumps({"plugin_files": list(settings.plugin_files), "modules": list(settings.warm_modules),
+                                                 "allocator": settings.allocator})
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["harness.warm_start"])
         with _without_data_root():

@@ -230,6 +230,9 @@ class Record:
     stages: list[StageUse] = _spec(parse=_stages, factory=list)
     split: SplitUse | None = _spec(parse=_split)
     hardware: str | None = _spec(nullable(STRING))
+    #: the memory allocator settings the method's process ran with (harness.allocator); absent
+    #: in records written before they were set
+    allocator: str | None = _spec(nullable(STRING))
     wall_time_s: float | None = _spec(nullable(NUMBER))
     curve: list[dict[str, Any]] = _spec(parse=_curve, factory=list)
     error: str | None = _spec(nullable(STRING))

@@ -31,6 +31,8 @@ class RunSettings:
     #: never holds test labels: harness.isolation); False runs them in the caller's process
     isolate: bool = True
     plugin_files: tuple[str, ...] = ()
+    #: the memory allocator settings of the processes that run cells (harness.allocator)
+    allocator: str = "tuned"
     #: modules the fork server of isolated cells imports once (the grid's component factories)
     warm_modules: tuple[str, ...] = ()
     device: str = "auto"

@@ -4,8 +4,9 @@ a fork, not an interpreter start and torch's import).
 
 Imported only in the fork server, which holds no registry and no data afterwards: only
 modules. What to load comes from the environment variable
-``HARNESS_WARM_START`` (JSON: ``plugin_files``, the run's ``--plugin`` files, and ``modules``,
-the factory modules of the grid's components), set by the process that starts the server.
+``HARNESS_WARM_START`` (JSON: ``plugin_files``, the run's ``--plugin`` files, ``modules``,
+the factory modules of the grid's components, and ``allocator``, the run's ``--allocator``),
+set by the process that starts the server.
 Nothing here may fail the server: a module that cannot be imported is left for the cell that
 needs it to report.
 """
@@ -34,6 +35,9 @@ def _warm() -> None:
     # A CUDA check must not initialise the driver here: forked children could not use it.
     os.environ.setdefault("PYTORCH_NVML_BASED_CUDA_CHECK", "1")
     wanted = json.loads(os.environ.get(WARM_START_ENV) or "{}")
+    from harness.allocator import configure
+
+    configure(wanted.get("allocator", "default"))  # every process forked from here inherits it
     for name in (*CORE_MODULES, *wanted.get("modules", [])):
         try:
             importlib.import_module(name)

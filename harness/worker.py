@@ -28,7 +28,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness import metrics, provenance
+from harness import allocator, metrics, provenance
 from harness.cell import AXES, Cell
 from harness.context import CellTimeout, RunContext
 from harness.features import CAPABILITY, after_encoder
@@ -191,7 +191,7 @@ def run_method(cell: Cell, settings: RunSettings, device: str, components: Compo
     from harness.cache import current
     from harness.memory import PeakMemory
 
-    outcome = MethodOutcome(facts={"hardware": provenance.hardware(device)})
+    outcome = MethodOutcome(facts={"hardware": provenance.hardware(device), "allocator": allocator.current()})
     context = RunContext(cell, current(), device, deadline, load_task=load_task, epoch_finished=epoch_finished)
     try:
         with PeakMemory(cuda=device.startswith("cuda")) as peak:
@@ -288,7 +288,7 @@ def incomplete(record: Record, outcome: MethodOutcome | None, status: str, error
     """Fill a failed or timed-out record, keeping what the method's part knows (its curve, the
     stages it used)."""
     if outcome is not None:
-        record.update(hardware=outcome.facts.get("hardware"), curve=outcome.facts.get("curve", []),
+        record.update(hardware=outcome.facts.get("hardware"), allocator=outcome.facts.get("allocator"), curve=outcome.facts.get("curve", []),
                       stages=[StageUse.from_dict(stage, "stages") for stage in outcome.facts.get("stages", [])])
     record.update(status=status, error=error, traceback=trace)
 
@@ -306,6 +306,7 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
 
     plugins, registry = _plugins(settings)
     metrics.use(registry)
+    allocator.configure(settings.allocator)
     record = Record.begin(cell, providers(cell, plugins, registry))
     record.isolated = False
     start = time.monotonic()

@@ -52,6 +52,7 @@ def assert_refused(process: subprocess.CompletedProcess, workdir: Path, *fragmen
         (["--device", "banana"], ["--device 'banana' is not a device", "valid: auto, cpu, cuda, cuda:N"]),
         (["--device", "cuda:x"], ["--device 'cuda:x' is not a device"]),
         (["--device", ""], ["--device '' is not a device"]),
+        (["--allocator", "jemalloc"], ["--allocator: invalid choice: 'jemalloc'", "'tuned', 'default'"]),
     ],
     ids=lambda value: "-".join(value) if isinstance(value, list) and value[0].startswith("--") else None,
 )
