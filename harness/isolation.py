@@ -344,6 +344,17 @@ def _start_part(holds_labels: bool) -> None:
         ctypes.CDLL(None, use_errno=True).prctl(4, 0)  # PR_SET_DUMPABLE, 0
 
 
+def _scoring_registry(settings: RunSettings):
+    """The registry of a process that loads tasks (a loader, an evaluator), its metrics in use:
+    a task resolves its metric when it is built."""
+    from harness import metrics
+    from harness.worker import _plugins
+
+    registry = _plugins(settings)[1]
+    metrics.use(registry)
+    return registry
+
+
 def _send_json(connection, message: dict[str, Any]) -> None:
     connection.send_bytes(JSON + json.dumps(message, default=str).encode())
 
@@ -356,13 +367,10 @@ def _loader_main(request: dict[str, Any], settings: RunSettings, connection) -> 
     """Load the cell's task (``{"cell"}``) or a referenced dataset (``{"reference", "params"}``)
     and send its view."""
     _start_part(holds_labels=True)
-    from harness import metrics
     from harness.loading import cell_view, load_cell_task, referenced_view
-    from harness.worker import _plugins
 
     try:
-        plugins, registry = _plugins(settings)
-        metrics.use(registry)
+        registry = _scoring_registry(settings)
         if "cell" in request:
             cell = Cell.from_dict(request["cell"])
             view = cell_view(cell, load_cell_task(cell, registry, settings.data_root))
@@ -413,11 +421,10 @@ def _method_main(cell_dict: dict[str, Any], settings: RunSettings, deadline: flo
         device = start_method(cell, settings)
         message = connection.recv_bytes()
         view = pickle.loads(message[1:])
-        _plugins_, registry = _plugins(settings)
-        components = build_components(cell, registry, view, device)
-        del _plugins_, registry
+        # built in a frame of its own: no registry stays among this frame's locals
+        components = build_components(cell, _plugins(settings)[1], view, device)
         forget_plugins()
-        outcome = run_method(cell, settings, device, components, view, deadline,
+        outcome = run_method(cell, device, components, view, deadline,
                              load_task=_RemoteTasks(connection), epoch_finished=_RemoteEpochs(connection))
     except BaseException as error:  # noqa: BLE001 - building the components failed
         outcome.fail(FAILED, f"{type(error).__name__}: {error}")
@@ -434,17 +441,14 @@ def _method_main(cell_dict: dict[str, Any], settings: RunSettings, deadline: flo
 def _evaluator_main(cell_dict: dict[str, Any], settings: RunSettings, connection) -> None:
     """Load the task, test labels included, and score the predictions the driving side sends."""
     _start_part(holds_labels=True)
-    from harness import metrics
     from harness.loading import load_cell_task
-    from harness.worker import _plugins, check_predictions, evaluate
+    from harness.worker import check_predictions, evaluate
 
     try:
         message = connection.recv_bytes()
         predictions = _predictions(message[1:])
-        plugins, registry = _plugins(settings)
-        metrics.use(registry)
         cell = Cell.from_dict(cell_dict)
-        task = load_cell_task(cell, registry, settings.data_root)
+        task = load_cell_task(cell, _scoring_registry(settings), settings.data_root)
         check_predictions(task.items, predictions)
         _send_json(connection, {"scores": evaluate(task, predictions.valid, predictions.test)})
     except BaseException as error:  # noqa: BLE001 - reported as the cell's failure

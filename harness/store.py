@@ -111,7 +111,9 @@ class ResultStore:
         existing = self._load(path)
         if existing is not None:
             status = existing.get("status") if isinstance(existing, dict) else None
-            if not (replaces_unisolated(existing, data) or (status != COMPLETE and replace_failed)):
+            # only an isolated record replaces a complete one made without isolation (whose
+            # method shared a process with the test labels); the old one goes to attempts/
+            if not (runs_again(existing, bool(data.get("isolated"))) or (status != COMPLETE and replace_failed)):
                 raise RecordExists(f"{path} already holds a {status} record")
             self._move(path, "attempts")
         write_json_atomic(path, data)
@@ -213,13 +215,6 @@ def check_record_file(root: str | Path, path: Path) -> tuple[dict[str, Any], Rec
     except RecordError as error:
         return f"not a record: {' '.join(str(error).split())}"
     return _misplaced(Path(root), path, record) or _non_finite(record) or (data, record)
-
-
-def replaces_unisolated(existing: dict[str, Any], new: dict[str, Any]) -> bool:
-    """Whether ``new`` may replace the complete record ``existing``: only an isolated record
-    replaces one made without isolation (whose method shared a process with the test labels);
-    the old one is kept under ``attempts/``."""
-    return existing.get("status") == COMPLETE and not existing.get("isolated") and bool(new.get("isolated"))
 
 
 def runs_again(existing: dict[str, Any] | None, isolate: bool) -> bool:

@@ -173,6 +173,20 @@ class MethodOutcome:
         self.status, self.error, self.traceback = status, error, traceback.format_exc()
         return self
 
+    def stage_uses(self) -> list[StageUse]:
+        """The stages the method used, as the record keeps them."""
+        return [StageUse.from_dict(stage, "stages") for stage in self.facts.get("stages", [])]
+
+
+def failure(error: BaseException) -> tuple[str, str]:
+    """The record's status and error for what a cell raised: a time-out, a ``sys.exit()`` (which
+    must not end the grid with exit code 0), or any other exception."""
+    if isinstance(error, CellTimeout):
+        return TIMEOUT, str(error)
+    if isinstance(error, SystemExit):
+        return FAILED, f"the cell called sys.exit({error.code!r}); a component must raise an exception instead"
+    return FAILED, f"{type(error).__name__}: {error}"
+
 
 def start_method(cell: Cell, settings: RunSettings) -> str:
     """Set up the method's process for the cell (threads, seeds, cache); returns the device."""
@@ -185,7 +199,7 @@ def start_method(cell: Cell, settings: RunSettings) -> str:
     return _device(settings.device)
 
 
-def run_method(cell: Cell, settings: RunSettings, device: str, components: Components, view, deadline: float | None,
+def run_method(cell: Cell, device: str, components: Components, view, deadline: float | None,
                *, load_task, epoch_finished) -> MethodOutcome:
     """Run the cell's method on ``view`` (never raises for a failing method)."""
     from harness.cache import current
@@ -209,12 +223,8 @@ def run_method(cell: Cell, settings: RunSettings, device: str, components: Compo
             peak_memory_bytes=peak.rss_bytes,
             peak_cuda_memory_bytes=peak.cuda_bytes,
         )
-    except CellTimeout as error:
-        outcome.fail(TIMEOUT, str(error))
-    except Exception as error:
-        outcome.fail(FAILED, f"{type(error).__name__}: {error}")
-    except SystemExit as error:  # a component's sys.exit() must not end the grid with exit code 0
-        outcome.fail(FAILED, f"the cell called sys.exit({error.code!r}); a component must raise an exception instead")
+    except (Exception, SystemExit) as error:
+        outcome.fail(*failure(error))
     outcome.facts.update(curve=context.curve, stages=list(context.stages))
     return outcome
 
@@ -280,8 +290,7 @@ def evaluate(task, valid, test) -> dict[str, Any]:
 
 def complete(record: Record, outcome: MethodOutcome, scores: dict[str, Any]) -> None:
     """Fill a complete record from the method's outcome and the evaluation's scores."""
-    facts = {**outcome.facts, "stages": [StageUse.from_dict(stage, "stages") for stage in outcome.facts.get("stages", [])]}
-    record.update(**facts, **scores, status=COMPLETE)
+    record.update(**{**outcome.facts, "stages": outcome.stage_uses()}, **scores, status=COMPLETE)
 
 
 def incomplete(record: Record, outcome: MethodOutcome | None, status: str, error: str, trace: str | None = None) -> None:
@@ -289,7 +298,7 @@ def incomplete(record: Record, outcome: MethodOutcome | None, status: str, error
     stages it used)."""
     if outcome is not None:
         record.update(hardware=outcome.facts.get("hardware"), allocator=outcome.facts.get("allocator"), curve=outcome.facts.get("curve", []),
-                      stages=[StageUse.from_dict(stage, "stages") for stage in outcome.facts.get("stages", [])])
+                      stages=outcome.stage_uses())
     record.update(status=status, error=error, traceback=trace)
 
 
@@ -317,18 +326,14 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
         task = load_cell_task(cell, registry, settings.data_root)
         view = cell_view(cell, task)
         components = build_components(cell, registry, view, device)
-        outcome = run_method(cell, settings, device, components, view, deadline,
+        outcome = run_method(cell, device, components, view, deadline,
                              load_task=partial(referenced_view, registry, settings.data_root), epoch_finished=plugins.epoch_finished)
         if outcome.status != COMPLETE:
             incomplete(record, outcome, outcome.status, outcome.error, outcome.traceback)
         else:
             complete(record, outcome, evaluate(task, outcome.predictions.valid, outcome.predictions.test))
-    except CellTimeout as error:
-        incomplete(record, outcome, TIMEOUT, str(error), traceback.format_exc())
-    except Exception as error:
-        incomplete(record, outcome, FAILED, f"{type(error).__name__}: {error}", traceback.format_exc())
-    except SystemExit as error:  # a dataset's or component's sys.exit() must not end the grid
-        incomplete(record, outcome, FAILED, f"the cell called sys.exit({error.code!r}); a component must raise an exception instead", traceback.format_exc())
+    except (Exception, SystemExit) as error:
+        incomplete(record, outcome, *failure(error), traceback.format_exc())
     record.wall_time_s = time.monotonic() - start
     return record.to_dict()
 
