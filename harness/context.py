@@ -25,6 +25,7 @@ import random
 import time
 from typing import Any, Callable, Mapping, Sequence
 
+from harness import sparse_features
 from harness.cache import cache_key
 from harness.cell import Cell
 
@@ -46,13 +47,16 @@ EpochObserver = Callable[[Cell, int, "int | None", dict], None]
 
 
 class RunContext:
-    def __init__(self, cell: Cell, cache, device: str, deadline: float | None, *, load_task: TaskLoader, epoch_finished: EpochObserver):
+    def __init__(self, cell: Cell, cache, device: str, deadline: float | None, *, load_task: TaskLoader, epoch_finished: EpochObserver,
+                 sparse_features: bool = False):
         self.cell = cell
         self.seed = cell.seed
         self.device = device
         self.curve: list[dict[str, Any]] = []
         self.max_epochs: int | None = None
         self._load_task = load_task
+        #: whether the cell's method and backbone take CSR features (:mod:`harness.sparse_features`)
+        self.sparse_features = sparse_features
         self._epoch_finished = epoch_finished
         self._cache = cache
         self._deadline = deadline
@@ -139,6 +143,7 @@ class RunContext:
             features = encoder.encode(task)
         else:
             features = self.stage("encoder-output", lambda: encoder.encode(task), params=self.cell.encoder.params, datasets=[task], owner="encoder")
+        features = sparse_features.as_received(self.sparse_features, features, task)
         return task if features is None else task.with_features(features)
 
     def load_task(self, dataset: str | dict[str, Any], **params):
@@ -150,7 +155,7 @@ class RunContext:
         of the cell id), or a dataset name with ``params`` over its defaults. A reference whose
         version differs from the installed dataset's is refused: the cell id promised another.
         """
-        return self._load_task(dataset, params)
+        return sparse_features.dense_unless(self.sparse_features, self._load_task(dataset, params))
 
     # -- accounting --------------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ def metric(
     version: str = "1",
     arguments: Mapping[str, Any] | None = None,
     range: tuple[float, float] | None = None,
+    imports: Iterable[str] = (),
 ) -> Component:
     """The declaration of one metric (a :class:`~harness.Component` of kind ``metric``).
 
@@ -57,6 +58,8 @@ def metric(
         the reference itself (``name``, or ``name@{at}``).
     :param range: ``(low, high)``, the closed interval every score of the metric lies in; None
         when it has no bounds worth checking.
+    :param imports: modules the metric imports when it first scores (the fork server of an
+        isolated run imports them once for a grid whose datasets use the metric).
     """
     return Component(
         kind="metric",
@@ -72,6 +75,7 @@ def metric(
             "inputs": inputs,
             "at": at,
             "range": None if range is None else tuple(range),
+            "imports": tuple(imports),
         },
         arguments=dict(arguments or {}),
     )
@@ -202,6 +206,16 @@ class Metrics:
     def display(self, reference: str) -> str:
         return self.spec(reference).display
 
+    def imports(self, dataset) -> set[str]:
+        """The modules the metrics that dataset component ``dataset`` declares import."""
+        found = set()
+        for reference in filter(None, [dataset.metadata.get("metric"), *dataset.metadata.get("extra_metrics", ())]):
+            try:
+                found.update(self.spec(reference).component.metadata.get("imports", ()))
+            except UnknownMetric:
+                pass  # reported by problems(); the evaluator names it if a cell gets there
+        return found
+
     def problems(self) -> list[str]:
         """Malformed metric declarations, and datasets whose declared metric is not
         registered or does not apply to their task type."""
@@ -263,6 +277,7 @@ _REGRESSION = "y_true (n,) or (n, T) floats, NaN where missing (masked); y_pred 
 _RANKING_INPUTS = "y_true the ranking target (n_queries, n_candidates) with 1 held-out positive, 0 candidate, -1 excluded (training edge, self); y_pred finite scores of the same shape"
 _K = Param("k", "int", 20, "cut-off K", minimum=1)
 _UNIT = (0.0, 1.0)  # the range of a share or an average of shares
+_SKLEARN = ("sklearn.metrics",)  # 0.7 s to import
 _BINARY_TASKS = {TaskType.NODE_MULTILABEL, TaskType.GRAPH_CLASSIFICATION, TaskType.LINK_PREDICTION, TaskType.EDGE_MULTILABEL}
 
 
@@ -275,9 +290,9 @@ def harness_metrics() -> list[Component]:
                inputs="y_true integer class ids (n,) or (n, 1); y_pred class scores (n, num_classes)",
                task_types={TaskType.NODE_CLASSIFICATION, TaskType.GRAPH_CLASSIFICATION}, arguments={"metric": "acc"}),
         metric("rocauc", _PER_ITEM, "ROC-AUC averaged over tasks, missing labels masked (OGB's).", higher_is_better=True, range=_UNIT,
-               inputs=_BINARY, task_types=_BINARY_TASKS, arguments={"metric": "rocauc"}),
+               inputs=_BINARY, task_types=_BINARY_TASKS, arguments={"metric": "rocauc"}, imports=_SKLEARN),
         metric("ap", _PER_ITEM, "Average precision averaged over tasks, missing labels masked (OGB's).", higher_is_better=True, range=_UNIT,
-               inputs=_BINARY, task_types=_BINARY_TASKS, arguments={"metric": "ap"}),
+               inputs=_BINARY, task_types=_BINARY_TASKS, arguments={"metric": "ap"}, imports=_SKLEARN),
         metric("rmse", _PER_ITEM, "Root mean squared error averaged over tasks, missing labels masked.", higher_is_better=False,
                inputs=_REGRESSION, task_types={TaskType.GRAPH_REGRESSION}, arguments={"metric": "rmse"}),
         metric("mae", _PER_ITEM, "Mean absolute error averaged over tasks, missing labels masked.", higher_is_better=False,

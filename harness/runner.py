@@ -154,8 +154,14 @@ def run_grid(
 
 
 def component_modules(cells, registry: Registry) -> tuple[str, ...]:
-    """The modules of the factories the cells use (for the fork server to import once)."""
+    """The modules of the factories the cells use and those their datasets' metrics import
+    (for the fork server to import once)."""
+    from harness.metrics import Metrics
+
     modules = {registry.get(axis, getattr(cell, axis).name).factory.split(":")[0] for cell in cells for axis in AXES}
+    metrics = Metrics(registry)
+    for name in {cell.dataset.name for cell in cells}:
+        modules |= metrics.imports(registry.get("dataset", name))
     return tuple(sorted(modules))
 
 

@@ -5,7 +5,7 @@ a fork, not an interpreter start and torch's import).
 Imported only in the fork server, which holds no registry and no data afterwards: only
 modules. What to load comes from the environment variable
 ``HARNESS_WARM_START`` (JSON: ``plugin_files``, the run's ``--plugin`` files, ``modules``,
-the factory modules of the grid's components, and ``allocator``, the run's ``--allocator``),
+the factory modules of the grid's components and what its metrics import, and ``allocator``, the run's ``--allocator``),
 set by the process that starts the server.
 Nothing here may fail the server: a module that cannot be imported is left for the cell that
 needs it to report.
@@ -19,10 +19,9 @@ import json
 import os
 
 from harness.isolation import WARM_START_ENV
-#: what every cell's processes use: the libraries, scikit-learn's metrics (0.7 s to import, which
-#: the method's process and the evaluator of every ROC-AUC or AP cell would otherwise pay) and
-#: the harness's own cell modules
-CORE_MODULES = ("numpy", "torch", "torch_geometric", "sklearn.metrics", "harness.worker", "harness.task", "harness.loading",
+#: what every cell's processes use: the libraries and the harness's own cell modules (what a
+#: grid's metrics import, such as scikit-learn's for ROC-AUC, comes with ``modules``)
+CORE_MODULES = ("numpy", "torch", "torch_geometric", "harness.worker", "harness.task", "harness.loading",
                 "harness.isolation", "harness.cache", "harness.memory", "harness.provenance")
 #: the fork server's own pid: the parent every forked cell process asks to die with
 FORKSERVER_PID = os.getpid()

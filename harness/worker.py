@@ -28,7 +28,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness import allocator, metrics, provenance
+from harness import allocator, metrics, provenance, sparse_features
 from harness.cell import AXES, Cell
 from harness.context import CellTimeout, RunContext
 from harness.features import CAPABILITY, after_encoder
@@ -142,6 +142,8 @@ class Components:
     encoder_component: Any
     backbone: BackboneFactory
     method: Any
+    #: whether the method and the backbone both take CSR node features (:mod:`harness.sparse_features`)
+    sparse_features: bool = False
 
 
 def build_components(cell: Cell, registry, view, device: str) -> Components:
@@ -153,8 +155,10 @@ def build_components(cell: Cell, registry, view, device: str) -> Components:
         encoder.to(device)
     categorical = after_encoder(view.categorical, encoder_component)
     backbone = BackboneFactory(registry.get("backbone", cell.backbone.name), cell.backbone.arguments(), view.task_type, categorical)
-    method = registry.get("method", cell.method.name).load()(**cell.method.arguments())
-    return Components(encoder, encoder_component, backbone, method)
+    method_component = registry.get("method", cell.method.name)
+    method = method_component.load()(**cell.method.arguments())
+    sparse = sparse_features.CAPABILITY in method_component.capabilities and sparse_features.CAPABILITY in backbone.capabilities
+    return Components(encoder, encoder_component, backbone, method, sparse)
 
 
 @dataclass
@@ -206,7 +210,9 @@ def run_method(cell: Cell, device: str, components: Components, view, deadline: 
     from harness.memory import PeakMemory
 
     outcome = MethodOutcome(facts={"hardware": provenance.hardware(device), "allocator": allocator.current()})
-    context = RunContext(cell, current(), device, deadline, load_task=load_task, epoch_finished=epoch_finished)
+    context = RunContext(cell, current(), device, deadline, load_task=load_task, epoch_finished=epoch_finished,
+                         sparse_features=components.sparse_features)
+    view = sparse_features.dense_unless(components.sparse_features, view)
     try:
         with PeakMemory(cuda=device.startswith("cuda")) as peak:
             # The hard limit is armed only once imports are done: a signal that lands inside an

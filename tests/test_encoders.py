@@ -12,6 +12,8 @@ from types import MappingProxyType, SimpleNamespace
 import pytest
 import torch
 
+from harness.sparse_features import densify
+
 from helpers.text_attributed_files import PAPERS, write_citeseer_tag
 from helpers.tiny_models import ESM_VOCAB, save_tiny_esm
 
@@ -60,12 +62,20 @@ def test_bow_and_tfidf_equal_scikit_learn(harness_registry, name, vectorizer, pa
 
     component = harness_registry.get("encoder", name)
     resolved = {**component.defaults(), **params}
-    out = component.load()(**resolved).encode(fake_task(values=CORPUS))
+    out = densify(component.load()(**resolved).encode(fake_task(values=CORPUS)))
     expected = getattr(text, vectorizer)(**resolved).fit_transform(CORPUS).toarray()
     assert out.dtype == torch.float32 and out.shape == expected.shape
     assert torch.allclose(out, torch.from_numpy(expected).float())
-    again = component.load()(**resolved).encode(fake_task(values=CORPUS))
+    again = densify(component.load()(**resolved).encode(fake_task(values=CORPUS)))
     assert torch.equal(out, again)
+
+
+@pytest.mark.parametrize("name", ["bow", "tfidf"])
+def test_bow_and_tfidf_of_a_large_vocabulary_stay_sparse(harness_registry, name):
+    corpus = [f"word{i} word{i + 1} shared" for i in range(400)]
+    out = harness_registry.get("encoder", name).load()().encode(fake_task(values=corpus))
+    assert out.layout == torch.sparse_csr and out.shape == (400, 402)
+    assert out._nnz() == 3 * 400  # two own words and the shared one per document
 
 
 def test_text_encoders_need_text(harness_registry):

@@ -87,6 +87,9 @@ def test_shared_files_match_the_metadata_table(shared_gnn_benchmark, name):
     row = TABLE[name]
     task = LOADERS[name](str(shared_gnn_benchmark))
     data = task.data
+    # Coauthor CS's keywords are 0.9% non-zero: stored sparse; Amazon's 767 or 745 product-review
+    # words are over a third non-zero: dense (harness.sparse_features.MAX_DENSITY)
+    assert (data.x.layout == torch.sparse_csr) == (name == "coauthor-cs")
     assert (data.num_nodes, data.edge_index.size(1), data.x.size(1), task.num_outputs) == (int(row["nodes"]), int(row["edges"]), int(row["features"]), int(row["classes"]))
     assert not (data.edge_index[0] == data.edge_index[1]).any()
     adjacency = sp.csr_matrix((np.ones(data.edge_index.size(1)), data.edge_index.numpy()), shape=(data.num_nodes,) * 2)
@@ -110,3 +113,5 @@ def test_shared_photo_equals_pyg_reader(shared_gnn_benchmark, tmp_path):
     plain.write_bytes(lzma.decompress((shared_gnn_benchmark / "gnn_benchmark_npz" / "amazon_electronics_photo.npz.xz").read_bytes()))
     ours, reference = read_graph(plain), read_npz(str(plain))
     assert torch.equal(ours.edge_index, reference.edge_index) and torch.equal(ours.x, reference.x) and torch.equal(ours.y, reference.y)
+    kept = read_graph(plain, sparse=True).x  # a third non-zero: above MAX_DENSITY, so dense
+    assert kept.layout == torch.strided and torch.equal(kept, reference.x)

@@ -15,6 +15,7 @@ import torch
 
 from dataset_files import write_tiny_planetoid
 from harness.download import DatasetUnavailable
+from harness.sparse_features import densify
 from harness.metadata import read_table
 from harness_planetoid import files as planetoid_files
 from harness_planetoid.files import check
@@ -38,7 +39,8 @@ def test_public_split_matches_the_published_statistics(shared_data, load, nodes,
     assert task.num_outputs == classes and task.data.x.size(1) == features
     assert [len(task.items[s]) for s in ("train", "valid", "test")] == [train, 500, 1000]
     assert task.labels["train"].bincount().tolist() == [20] * classes  # 20 labels per class
-    assert task.data.x.sum(1).max() <= 1.0 + 1e-5  # row-normalised features
+    assert task.data.x.layout == torch.sparse_csr  # bag-of-words features stay sparse (harness.sparse_features)
+    assert task.data.x.to_dense().sum(1).max() <= 1.0 + 1e-5  # row-normalised features
 
 
 def test_missing_files_are_named(tmp_path):
@@ -106,7 +108,7 @@ def test_tiny_files_in_the_exact_format_load_in_graph_order(tmp_path):
     truth = write_tiny_planetoid(tmp_path / "PubMed" / "raw", "pubmed")  # PyG's own layout
     task = pubmed(str(tmp_path), normalize_features=False)
     assert task.data.num_nodes == 1600 and task.num_outputs == 3
-    assert torch.equal(task.data.x, torch.from_numpy(truth["features"]))  # tx rows placed at test.index
+    assert torch.equal(densify(task.data.x), torch.from_numpy(truth["features"]))  # tx rows placed at test.index
     assert torch.equal(task.data.y, torch.from_numpy(truth["labels"]))
     assert set(map(tuple, task.data.edge_index.t().tolist())) == truth["edges"]  # no self-loop, no duplicate
     assert task.items["train"].tolist() == list(range(60)) and task.items["valid"].tolist() == list(range(60, 560))

@@ -256,14 +256,17 @@ def npz_matrix(arrays: dict[str, np.ndarray], prefix: str, source: Source = "the
 NPZ_GRAPH_ARRAYS = ("adj_data", "adj_indices", "adj_indptr", "adj_shape", "adj_matrix", "attr_data", "attr_indices", "attr_indptr", "attr_shape", "attr_matrix", "labels")
 
 
-def read_npz_graph(source: Source, binary_features: bool = True):
+def read_npz_graph(source: Source, binary_features: bool = True, sparse: bool = False):
     """The attributed graph of a gnn-benchmark style ``.npz`` as a PyG ``Data`` (``x``,
     ``edge_index``, ``y``), as PyG's ``read_npz`` builds it: self-loops removed, both directions of
     every edge, duplicates merged, features dense float and binarised (every positive entry
-    becomes 1) unless ``binary_features`` is false. Only the arrays named in
+    becomes 1) unless ``binary_features`` is false. With ``sparse``, features that are mostly
+    zeros stay a CSR tensor (:func:`harness.sparse_features.from_scipy`). Only the arrays named in
     :data:`NPZ_GRAPH_ARRAYS` are read (a pickled ``class_names`` is never unpickled)."""
     import torch
     from torch_geometric.data import Data
+
+    from harness.sparse_features import from_scipy
 
     arrays = read_npz(source, NPZ_GRAPH_ARRAYS)
     adjacency = npz_matrix(arrays, "adj", source).tocoo()
@@ -275,9 +278,10 @@ def read_npz_graph(source: Source, binary_features: bool = True):
         raise FormatError(f"{source}: adjacency {adjacency.shape}, features {features.shape} and {len(arrays['labels'])} labels disagree on the number of nodes")
     pairs = np.stack([adjacency.row, adjacency.col], axis=1).astype(np.int64)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    x = torch.from_numpy(features.toarray()).to(torch.float)
+    features = features.tocsr().astype(np.float32)
     if binary_features:
-        x[x > 0] = 1
+        features.data[features.data > 0] = 1
+    x = from_scipy(features) if sparse else torch.from_numpy(features.toarray())
     y = torch.from_numpy(arrays["labels"].astype(np.int64))
     return Data(x=x, edge_index=edge_index(pairs, num_nodes), y=y)
 

@@ -1,5 +1,5 @@
 """``bow`` and ``tfidf``: scikit-learn vectorisers fitted on the text of every node (see the
-package docstring)."""
+package docstring); their output stays sparse where the cell's method and backbone take it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import torch
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from harness.encoder import Encoder
+from harness.sparse_features import from_scipy
 
 
 class _Vectorised(Encoder):
@@ -19,9 +20,9 @@ class _Vectorised(Encoder):
         return self.vectorizer(**self.options)
 
     def encode(self, task) -> torch.Tensor:
+        """A CSR tensor where the counts are mostly zeros (:mod:`harness.sparse_features`)."""
         texts = ["" if text is None else str(text) for text in task.raw["text"]]
-        matrix = self.make_vectorizer().fit_transform(texts)
-        return torch.from_numpy(matrix.astype("float32").toarray())
+        return from_scipy(self.make_vectorizer().fit_transform(texts))
 
 
 class BagOfWords(_Vectorised):

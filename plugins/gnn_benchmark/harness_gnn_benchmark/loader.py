@@ -3,8 +3,8 @@
 written; ``class_names`` of Coauthor CS is a pickled object array and is never unpickled).
 
 As PyG's ``Amazon`` and ``Coauthor`` (``torch_geometric.io.read_npz``): self-loops removed, the
-graph made undirected (both directions of each edge, duplicates merged), features dense float
-and binarised (every positive entry becomes 1; with ``binary_features`` false, Coauthor CS keeps
+graph made undirected (both directions of each edge, duplicates merged), features float
+(a CSR tensor where they are mostly zeros, as Coauthor CS's: see :mod:`harness.sparse_features`) and binarised (every positive entry becomes 1; with ``binary_features`` false, Coauthor CS keeps
 its keyword counts). Split of Shchur et al. (2018): per class 20 training and 30 validation
 nodes drawn from ``split_seed`` (numpy's ``default_rng``), every other node for test; under a
 grid's ``split: per-seed`` the cell's seed draws it.
@@ -38,7 +38,7 @@ def load(root: str, name: str, split_seed: int = 0, binary_features: bool = True
     if split_choice is not None:
         split_seed = split_choice.index
     path = require_file(root, name, download)
-    data = read_npz_graph(path, binary_features)
+    data = read_npz_graph(path, binary_features, sparse=True)
     items = per_class_split(data.y, split_seed)
     labels = {split: data.y[index] for split, index in items.items()}
     return Task(name=name, task_type="node-classification", metric="acc", num_outputs=int(data.y.max()) + 1, data=data, items=items, labels=labels, info={"file": str(path), "split_seed": split_seed})

@@ -27,6 +27,7 @@ from torch_geometric.transforms import NormalizeFeatures
 
 from harness.data import safe_pickle
 from harness.data.splits import Split, per_class_train_split
+from harness.sparse_features import compress
 from harness.task import Task
 from harness_planetoid.files import ensure_raw_dir
 
@@ -111,6 +112,7 @@ def load(root: str, name: str, normalize_features: bool = True, split: str = "pu
         items = random_split(data.y, split_seed, exclude=unlabelled_nodes(raw_dir, name))
     for mask in ("train_mask", "val_mask", "test_mask"):
         del data[mask]
+    data.x = compress(data.x)
     labels = {part: data.y[index] for part, index in items.items()}
     num_classes = int(data.y.max()) + 1
     info = {"raw_dir": str(raw_dir), "split": split, "split_seed": split_seed if split == "random" else None}

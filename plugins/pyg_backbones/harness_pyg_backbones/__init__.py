@@ -8,12 +8,24 @@ GraphSAGE, GAT, the MLP, SIGN and RevGAT have the capability ``no-propagation``:
 ``forward_without_propagation(x)`` (:mod:`.no_propagation`), which Label Deconvolution needs.
 Every one has the capability ``categorical-features``: integer-coded features a task declares are
 embedded (a sum of one embedding per column) before the first layer (:mod:`.categorical`).
+
+GCN, GraphSAGE, GAT, GIN and the MLP have the capability ``sparse-features``
+(:mod:`harness.sparse_features`): bag-of-words inputs arrive as CSR tensors, input dropout
+touches their stored values and the first layer is a sparse product. GCN, GraphSAGE (mean, sum)
+and GIN aggregate by products with the graph's operators, built once per graph
+(:mod:`.adjacency`), projecting wide inputs before aggregating (:mod:`.sparse_propagation`);
+GraphSAGE with max aggregation makes a sparse input dense first. SIGN and RevGAT take dense
+features (the harness densifies them for a cell that uses either).
 """
 
 from dataclasses import replace
 
 from harness import Component, Param, hookimpl
 from harness.features import CAPABILITY as CATEGORICAL
+from harness.sparse_features import CAPABILITY as SPARSE
+
+#: version 2 of the stacks: CSR inputs, sparse-product aggregation (a different dropout stream)
+SPARSE_VERSION = "2"
 
 _COMMON = (
     Param("num_layers", "int", 2, "number of layers (message-passing layers; linear layers for mlp)", minimum=1),
@@ -34,14 +46,14 @@ _REVGAT = tuple(replace(p, default={"num_layers": 3, "hidden": 256, "norm": "bat
 )
 
 
-def _backbone(name, doc, extra=(), capabilities=(), module="stack", params=_COMMON):
+def _backbone(name, doc, extra=(), capabilities=(), module="stack", params=_COMMON, version="1"):
     return Component(
         kind="backbone",
         name=name,
         factory=f"harness_pyg_backbones.{module}:{name}",
         doc=doc,
         params=params + tuple(extra),
-        version="1",
+        version=version,
         capabilities=frozenset({*capabilities, CATEGORICAL}),
     )
 
@@ -50,21 +62,21 @@ def _backbone(name, doc, extra=(), capabilities=(), module="stack", params=_COMM
 def harness_backbones():
     return [
         _backbone("gcn", "Graph convolutional network (Kipf and Welling, ICLR 2017), PyG GCNConv.",
-                  [Param("cached", "bool", False, "cache the normalised adjacency (full-batch, fixed graph only)")],
-                  capabilities={"no-propagation"}),
+                  capabilities={"no-propagation", SPARSE}, version=SPARSE_VERSION),
         _backbone("sage", "GraphSAGE (Hamilton et al., NeurIPS 2017), PyG SAGEConv.",
-                  [Param("aggregation", "str", "mean", "neighbour aggregation", choices=("mean", "max", "sum"))],
-                  capabilities={"no-propagation"}),
+                  [Param("aggregation", "str", "mean", "neighbour aggregation (max: sparse inputs are made dense first)", choices=("mean", "max", "sum"))],
+                  capabilities={"no-propagation", SPARSE}, version=SPARSE_VERSION),
         _backbone("gat", "Graph attention network (Velickovic et al., ICLR 2018), PyG GATConv.",
                   [Param("heads", "int", 8, "attention heads of hidden layers (concatenated)", minimum=1),
                    Param("out_heads", "int", 1, "attention heads of the output layer (averaged)", minimum=1),
                    Param("attention_dropout", "float", 0.6, "dropout on attention coefficients", minimum=0, maximum=1),
                    Param("edge_dim", "int", 0, "edge feature width used by attention; 0 ignores edge features", minimum=0)],
-                  capabilities={"no-propagation"}),
+                  capabilities={"no-propagation", SPARSE}, version=SPARSE_VERSION),
         _backbone("gin", "Graph isomorphism network (Xu et al., ICLR 2019), PyG GINConv with 2-layer MLPs.",
-                  [Param("train_eps", "bool", False, "learn the self-loop weight epsilon")]),
+                  [Param("train_eps", "bool", False, "learn the self-loop weight epsilon")],
+                  capabilities={SPARSE}, version=SPARSE_VERSION),
         _backbone("mlp", "Multi-layer perceptron on node features alone (ignores the graph).",
-                  capabilities={"no-propagation"}),
+                  capabilities={"no-propagation", SPARSE}, version=SPARSE_VERSION),
         _backbone("sign", "SIGN (Frasca et al., 2020): parameter-free propagation [X, PX, ..., P^K X], one linear map per hop, an MLP on their concatenation (num_layers counts the MLP's layers).",
                   [Param("hops", "int", 3, "K, the number of propagations", minimum=0),
                    Param("operator", "str", "sym", "P: GCN's symmetric normalisation or the mean over in-neighbours and self", choices=("sym", "mean"))],

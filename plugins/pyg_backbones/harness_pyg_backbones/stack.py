@@ -13,11 +13,16 @@ from typing import Callable
 from torch import nn
 from torch_geometric import nn as pyg
 
+from harness import sparse_features
+from harness_pyg_backbones.adjacency import operators
 from harness_pyg_backbones.categorical import CategoricalInputs
 from harness_pyg_backbones.no_propagation import local_forward
+from harness_pyg_backbones.sparse_propagation import sparse_forward
 
 ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU, "leaky_relu": nn.LeakyReLU}
 NORMS = {"none": lambda width: nn.Identity(), "batch": nn.BatchNorm1d, "layer": nn.LayerNorm}
+#: layers whose PyG forward takes CSR features as they are (their first operation is a linear map)
+TAKES_SPARSE = (pyg.GATConv, nn.Linear)
 
 
 class LayerStack(nn.Module):
@@ -42,16 +47,25 @@ class LayerStack(nn.Module):
                 self.norms.append(NORMS[norm](produced))
             width = produced
         self.activation = ACTIVATIONS[activation]()
+        # GCN, GraphSAGE (mean, sum) and GIN layers aggregate by sparse products with the
+        # graph's cached operators (:mod:`.sparse_propagation`); the others run PyG's forward
+        self.sparse_forwards = [sparse_forward(layer) if propagates and not uses_edge_attr else None for layer in self.layers]
 
-    def _layer_forward(self, layer, h, edge_index, edge_attr):
+    def _layer_forward(self, index, h, edge_index, edge_attr, graph):
+        layer = self.layers[index]
+        if self.sparse_forwards[index] is not None:
+            return self.sparse_forwards[index](layer, h, graph)
+        if not isinstance(layer, TAKES_SPARSE):
+            h = sparse_features.densify(h)
         if not self.propagates:
-            return layer(h)
+            return sparse_features.linear(h, layer.weight, layer.bias) if isinstance(layer, nn.Linear) else layer(h)
         if self.uses_edge_attr:
             return layer(h, edge_index, edge_attr=edge_attr)
         return layer(h, edge_index)
 
     def forward(self, x, edge_index=None, edge_attr=None):
-        return self._run(x, lambda layer, h: self._layer_forward(layer, h, edge_index, edge_attr))
+        graph = operators(edge_index, x.size(0)) if any(self.sparse_forwards) else None
+        return self._run(x, lambda index, h: self._layer_forward(index, h, edge_index, edge_attr, graph))
 
     @property
     def has_forward_without_propagation(self) -> bool:
@@ -62,19 +76,19 @@ class LayerStack(nn.Module):
         if not self.has_forward_without_propagation:
             kinds = sorted({type(layer).__name__ for layer in self.layers if local_forward(layer) is None})
             raise TypeError(f"{', '.join(kinds)} layers have no forward without propagation (GCN, GraphSAGE, GAT and MLP stacks do)")
-        return self._run(x, lambda layer, h: local_forward(layer)(layer, h))
+        return self._run(x, lambda index, h: local_forward(self.layers[index])(self.layers[index], h))
 
     def _run(self, x, apply):
         h = x
         last = len(self.layers) - 1
-        for index, layer in enumerate(self.layers):
+        for index in range(len(self.layers)):
             inputs = h
-            h = nn.functional.dropout(h, p=self.dropout, training=self.training)
-            h = apply(layer, h)
+            h = sparse_features.dropout(h, p=self.dropout, training=self.training)
+            h = apply(index, h)
             if index < last:
                 h = self.activation(self.norms[index](h))
                 if self.residual and h.shape == inputs.shape:
-                    h = h + inputs
+                    h = h + sparse_features.densify(inputs)
         return h
 
     def reset_parameters(self):
@@ -87,10 +101,10 @@ def _common(num_layers, hidden, dropout, activation, norm, residual):
     return dict(num_layers=num_layers, hidden=hidden, dropout=dropout, activation=activation, norm=norm, residual=residual)
 
 
-def gcn(in_dim, out_dim, task_type, cached=False, categorical=None, **common):
+def gcn(in_dim, out_dim, task_type, categorical=None, **common):
     inputs = CategoricalInputs(categorical, in_dim, common["hidden"])
     return inputs.wrap(LayerStack(inputs.width, out_dim, **_common(**common),
-                                  make_layer=lambda i, o, last: (pyg.GCNConv(i, o, cached=cached), o)))
+                                  make_layer=lambda i, o, last: (pyg.GCNConv(i, o), o)))
 
 
 def sage(in_dim, out_dim, task_type, aggregation="mean", categorical=None, **common):

@@ -26,6 +26,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from harness.components import TaskType
+from harness.sparse_features import densify
 from harness.task import Predictions
 from harness.training.epochs import train_epochs
 from harness.training.params import TrainingSettings
@@ -78,6 +79,7 @@ class NodeFamily:
         labels = torch.zeros((self.data.num_nodes, *self.train_labels.shape[1:]), dtype=self.train_labels.dtype, device=self.device)
         labels[self.train_items] = self.train_labels
         data = self.data.clone()
+        data.x = densify(data.x)  # the sampler selects rows, which CSR tensors cannot do
         data.train_target = labels
         return neighbor_loader(data, self.method.training.fanout, self.method.training.batch_size, self.train_items, shuffle=True)
 
