@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 from harness.cache_cli import add_cache_command, cmd_cache
-
 from harness.exit_codes import EXIT_INVALID, EXIT_OK, InvalidInput
+from harness.threads import threads_per_cell, threads_reason
+
 DEFAULT_RESULTS = "results"
 #: rendered tables go into the results folder unless asked otherwise: never over the tracked
 #: tables of a checkout, and never from records other than the ones just run.
@@ -57,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--device", default="auto", help="auto (cuda when present), cpu, cuda, cuda:N or mps")
     run.add_argument("--dry-run", action="store_true", help="list the cells and the dropped combinations (by reason); run and write nothing")
     run.add_argument("--only", action="append", default=[], metavar="KEY=VALUE", help="run only the matching cells; KEY is dataset, encoder, backbone, method (name or label), seed or fold; repeatable: values of one key widen, different keys narrow")
-    run.add_argument("--threads", type=int, default=None, metavar="N", help="torch CPU threads per cell (default: torch's own; with --executor pool, cores / workers)")
+    run.add_argument("--threads", type=int, default=None, metavar="N", help="torch CPU threads per cell (default: the cores this process may use / the executor's workers)")
 
     board = commands.add_parser("leaderboard", parents=[plugin_options], help="render OGB-style tables from records and submissions")
     board.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR", help=RESULTS_HELP)
@@ -155,7 +156,7 @@ def cmd_run(args) -> int:
         plugin_files=tuple(str(Path(p).resolve()) for p in args.plugin),
         device=args.device,
         allocator=args.allocator,
-        threads=args.threads or _threads_per_worker(executor),
+        threads=args.threads or threads_per_cell(executor),
     )
     # before the dry run too: it answers whether a run would start, and this one would not
     run_checks.check_output_folder("--results-dir", settings.results_dir)
@@ -171,7 +172,9 @@ def cmd_run(args) -> int:
         preflight(grid, registry, settings)
     except PreflightError as error:
         raise InvalidInput(f"grid {args.grid} cannot run here (nothing was run):\n{error}") from None
-    print(f"grid {grid.name}: {len(grid.cells)} cell(s), {len(grid.dropped)} combination(s) dropped")
+    threads = "--threads" if args.threads else threads_reason(executor)
+    print(f"grid {grid.name}: {len(grid.cells)} cell(s), {len(grid.dropped)} combination(s) dropped;"
+          f" {settings.threads} torch thread(s) per cell ({threads})")
     plugins.register_observer(Progress(), "harness.progress")
     summary = run_grid(grid, settings, plugins, registry, executor, args.retry_failed, args.fail_fast)
     print(f"ran {summary.ran} cell(s): {summary.complete} complete, {summary.failed} failed")
@@ -210,15 +213,6 @@ def _executor(registry, args):
             raise InvalidInput(f"executor {args.executor!r} takes no --workers")
         params["workers"] = args.workers
     return component.load()(**params)
-
-
-def _threads_per_worker(executor) -> int | None:
-    """Worker processes share the cores: give each its part instead of letting every worker
-    start one thread per core."""
-    import os
-
-    workers = getattr(executor, "workers", None)
-    return max(1, (os.cpu_count() or 1) // workers) if workers else None
 
 
 def _render_leaderboards(results_dir, out_dir, submissions_dir, datasets=None) -> list[Path]:

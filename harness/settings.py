@@ -36,5 +36,5 @@ class RunSettings:
     #: modules the fork server of isolated cells imports once (the grid's component factories)
     warm_modules: tuple[str, ...] = ()
     device: str = "auto"
-    #: torch CPU threads per cell; None keeps torch's default (all cores).
+    #: torch CPU threads per cell; None keeps torch's default (the CLI passes harness.threads.threads_per_cell)
     threads: int | None = None
