@@ -5,8 +5,6 @@ features."""
 
 from __future__ import annotations
 
-import gc
-
 import pytest
 import torch
 from torch.nn import functional as F
@@ -92,27 +90,6 @@ def test_linear_on_csr_matches_dense_and_finds_its_pattern_again(graph):
         assert torch.allclose(out, dense, atol=1e-5)
         assert torch.allclose(grad_weight, want_weight, atol=1e-4) and torch.allclose(grad_bias, want_bias, atol=1e-4)
     assert len([key for key in sparse_features._PATTERNS.entries if key[2] == csr._nnz()]) == 1  # dropout kept the pattern
-
-
-def test_operators_are_built_once_per_graph_and_follow_edits(graph):
-    _, edge_index = graph
-    edges = edge_index.clone()
-    first = adjacency.operators(edges, NODES)
-    assert adjacency.operators(edges, NODES) is first
-    assert adjacency.operators(edges.clone(), NODES) is not first  # another tensor, another graph
-    edges[0, 0] = (edges[0, 0] + 1) % NODES  # an in-place edit bumps the version
-    assert adjacency.operators(edges, NODES) is not first
-    key = id(edges)
-    del edges, first
-    gc.collect()
-    assert key not in adjacency._CACHE  # the entry went with its tensor
-
-
-def test_mean_operator_gives_isolated_nodes_zeros():
-    edge_index = torch.tensor([[0, 0, 1], [1, 1, 2]])  # node 0 has no in-edge; the edge 0->1 twice
-    h = torch.tensor([[1.0], [4.0], [9.0]])
-    assert adjacency.operators(edge_index, 3).apply("mean", h).view(-1).tolist() == [0.0, 1.0, 4.0]
-    assert adjacency.operators(edge_index, 3).apply("sum", h).view(-1).tolist() == [0.0, 2.0, 4.0]
 
 
 def test_compress_keeps_dense_what_is_not_sparse():

@@ -7,12 +7,15 @@ aggregation over in-neighbours and self, or GCN's symmetric normalisation), each
 ``hops + 1`` versions ``[X, PX, ..., P^K X]`` gets its own linear map (the "inception" layer),
 and the concatenation goes through an MLP. Because the only graph operation is the parameter-free
 propagation, the forward without propagation (Label Deconvolution's encoder head) is the same
-network with every hop fed X itself. What differs from SIGN's code: the propagated features are
-recomputed in every forward pass instead of precomputed once (so mini-batches of sampled
-subgraphs work too); GAMLP's hop attention is not implemented.
+network with every hop fed X itself. As in SIGN's code the propagated features are computed
+once: the backbone keeps them while it is handed the same feature and edge tensors, unmodified
+and without gradient (full-batch training), and recomputes them for anything else (a sampled
+mini-batch, a trainable encoder's output). GAMLP's hop attention is not implemented.
 """
 
 from __future__ import annotations
+
+import weakref
 
 import torch
 from torch import nn
@@ -52,20 +55,41 @@ class SIGN(nn.Module):
                                make_layer=lambda i, o, last: (nn.Linear(i, o), o), propagates=False)
         self.activation = self.head.activation
         self.has_forward_without_propagation = True
+        self._kept: tuple | None = None  # (what the versions were computed from, the versions)
 
     def _combine(self, versions) -> torch.Tensor:
         mapped = [layer(nn.functional.dropout(h, self.dropout, self.training)) for layer, h in zip(self.inception, versions)]
         return self.head(self.activation(torch.cat(mapped, dim=1)))
 
     def forward(self, x, edge_index=None, edge_attr=None):
+        return self._combine(self._versions(x, edge_index))
+
+    def _versions(self, x, edge_index) -> list[torch.Tensor]:
+        """``[X, PX, ..., P^K X]``, kept from the last call when it had the same inputs."""
+        if x.requires_grad:
+            return self._propagate(x, edge_index)
+        source = (weakref.ref(x), x._version, weakref.ref(edge_index), edge_index._version)
+        if self._kept is not None and _same(self._kept[0], source):
+            return self._kept[1]
+        versions = self._propagate(x, edge_index)
+        self._kept = (source, versions)
+        return versions
+
+    def _propagate(self, x, edge_index) -> list[torch.Tensor]:
         edges, weights = propagation_weights(edge_index, x.size(0), self.operator)
         versions = [x]
         for _ in range(self.hops):
             versions.append(propagate(versions[-1], edges, weights))
-        return self._combine(versions)
+        return versions
 
     def forward_without_propagation(self, x):
         return self._combine([x] * (self.hops + 1))
+
+
+def _same(kept: tuple, source: tuple) -> bool:
+    """The same (live) feature and edge tensors at the same versions."""
+    x_ref, x_version, edges_ref, edges_version = kept
+    return x_ref() is source[0]() is not None and edges_ref() is source[2]() is not None and (x_version, edges_version) == (source[1], source[3])
 
 
 def sign(in_dim, out_dim, task_type, hops=3, operator="sym", categorical=None, **common):
