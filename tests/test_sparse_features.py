@@ -42,11 +42,15 @@ def gradients(model, run):
     return [parameter.grad.clone() for parameter in model.parameters()]
 
 
+CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+
+
 @pytest.mark.parametrize("name, params", BACKBONES, ids=[f"{n}-{p.get('aggregation', '')}" for n, p in BACKBONES])
 @pytest.mark.parametrize("layout", ["dense", "csr"])
-def test_stacks_compute_what_pyg_layers_compute(graph, name, params, layout):
-    x, edge_index = graph
-    model = getattr(stack, name)(WIDTH, 5, "node-classification", **params, **COMMON).eval()
+@pytest.mark.parametrize("device", ["cpu", pytest.param("cuda", marks=CUDA)])
+def test_stacks_compute_what_pyg_layers_compute(graph, name, params, layout, device):
+    x, edge_index = (tensor.to(device) for tensor in graph)
+    model = getattr(stack, name)(WIDTH, 5, "node-classification", **params, **COMMON).to(device).eval()
     inputs = x.to_sparse_csr() if layout == "csr" else x
     assert torch.allclose(model(inputs, edge_index), pyg_forward(model, x, edge_index), atol=1e-5)
     ours = gradients(model, lambda: model(inputs, edge_index))
