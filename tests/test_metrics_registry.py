@@ -134,6 +134,26 @@ def test_a_metric_factory_is_imported_only_when_a_score_is_computed():
         evaluator([0], [[1.0]])
 
 
+def test_the_fork_server_imports_scikit_learn_only_for_grids_whose_metrics_use_it(tmp_path):
+    """A grid of accuracy datasets does not pay scikit-learn's 0.7 s import; one with a ROC-AUC
+    dataset has the fork server import it once."""
+    import yaml
+
+    from harness.grid import load_grid
+    from harness.runner import component_modules
+
+    _, registry = load_registry()
+    assert "sklearn.metrics" in registry.get("metric", "rocauc").metadata["imports"]
+    modules = {}
+    for metric_name, dataset in (("acc", "synthetic-node"), ("rocauc", "synthetic-graph")):
+        assert registry.get("dataset", dataset).metadata["metric"] == metric_name
+        path = tmp_path / f"{dataset}.yaml"
+        path.write_text(yaml.safe_dump({"name": dataset, "seeds": [0], "datasets": [dataset], "backbones": ["gcn"], "methods": ["supervised"]}))
+        modules[metric_name] = component_modules(load_grid(path, registry).cells, registry)
+    assert "sklearn.metrics" not in modules["acc"] and "harness_pyg_backbones.stack" in modules["acc"]
+    assert "sklearn.metrics" in modules["rocauc"]
+
+
 def test_importing_the_registry_of_metrics_does_not_import_torch():
     code = "import sys, harness.metrics; from harness.registry import load_registry; load_registry(); print('torch' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
