@@ -26,8 +26,9 @@ from typing import Any
 
 #: method and backbone capability: takes node features as a CSR tensor (see the module docstring)
 CAPABILITY = "sparse-features"
-#: the largest fraction of non-zeros :func:`compress` stores sparse; above it a sparse product
-#: stops paying for its index reads (measured on the CPU: 24x faster at 1.3%, even at ~15%)
+#: the largest fraction of non-zeros :func:`compress` stores sparse (Cora's 1.3% and Coauthor
+#: CS's 0.9% are far below it, Amazon's 35% far above); a CSR value costs about three times a
+#: dense one to store and read (value plus column index), so much denser matrices gain nothing
 MAX_DENSITY = 0.1
 
 # torch warns once per process that CSR support is "beta"; the operations used here (CSR-dense

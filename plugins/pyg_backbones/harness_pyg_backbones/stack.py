@@ -4,7 +4,11 @@ hidden layer, the output layer bare. Only the layer type differs between backbon
 Every stack has ``hops`` (how many times features are propagated: the number of message-passing
 layers, 0 for the MLP); stacks whose layers all have a form without propagation
 (:mod:`.no_propagation`: GCN, GraphSAGE, GAT, MLP) also run ``forward_without_propagation``,
-the same weights on each node alone, which Label Deconvolution uses as the encoder's head."""
+the same weights on each node alone, which Label Deconvolution uses as the encoder's head.
+
+``x`` may be a CSR tensor (:mod:`harness.sparse_features`): input dropout then touches its
+stored values, GCN, GraphSAGE (mean, sum), GIN and linear layers multiply it sparse, GAT's
+linear map takes it as it is, and any other layer receives it dense."""
 
 from __future__ import annotations
 
