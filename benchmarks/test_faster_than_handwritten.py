@@ -12,7 +12,7 @@ Figures per case (``extra_info``, printed): median wall time of each, the speed-
 largest resident set of any process of each run (sampled every 20 ms for the harness's process
 tree; ``ru_maxrss`` for the script). Targets from the issue: GCN on Cora 3x, GAT on
 synthetic-node (3,000 nodes, 100 epochs) 2x, GCN and GraphSAGE on Coauthor CS 5x and at most a
-fifth of the memory (20 epochs here: the hand-written GraphSAGE takes about 18 s per epoch).
+fifth of the memory (20 epochs here: the hand-written GraphSAGE takes about 14 s per epoch).
 Asserted: both runs complete and their test accuracies agree within ``TOLERANCE`` (their
 dropout draws differ: the harness drops stored values of sparse features).
 
