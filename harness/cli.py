@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from harness import allocator
 from harness.cache_cli import add_cache_command, cmd_cache
 from harness.exit_codes import EXIT_INVALID, EXIT_OK, InvalidInput
 from harness.threads import threads_per_cell, threads_reason
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--fail-fast", action="store_true", help="stop at the first failed cell")
     run.add_argument("--isolate", action=argparse.BooleanOptionalAction, default=True,
                      help="run each cell's method in a process of its own that never holds test labels (the default); --no-isolate runs everything in this process, for debugging: its records are left out of leaderboards")
-    run.add_argument("--allocator", choices=("tuned", "default"), default="tuned",
+    run.add_argument("--allocator", choices=allocator.MODES, default="tuned",
                      help="memory allocator of the processes that run cells: tuned (the default) keeps freed memory instead of returning it to the system at every step; default is glibc's own")
     run.add_argument("--timeout", type=float, default=None, metavar="SECONDS", help="time limit per cell")
     run.add_argument("--device", default="auto", help="auto (cuda when present), cpu, cuda, cuda:N or mps")

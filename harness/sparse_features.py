@@ -98,14 +98,12 @@ def dropout(x, p: float, training: bool):
     return torch.sparse_csr_tensor(x.crow_indices(), x.col_indices(), values, x.size(), check_invariants=False)  # x's own pattern
 
 
-def product(matrix, dense, transposed=None):
+def product(matrix, dense, transposed):
     """``matrix @ dense`` for a CSR ``matrix`` that takes no gradient; the gradient for
     ``dense`` is ``transposed @ grad`` (``transposed``: ``matrix`` transposed as a CSR tensor,
-    built here when not given). torch's own backward transposes ``matrix`` at every call, which
+    see :func:`transpose`). torch's own backward transposes ``matrix`` at every call, which
     costs 7x the product itself on Cora's graph; a caller that multiplies by the same matrix
-    every epoch passes the transposition it keeps."""
-    if transposed is None:
-        transposed = transpose(matrix)
+    every epoch keeps its transposition."""
     return _product_class().apply(matrix, transposed, dense)
 
 
@@ -124,7 +122,7 @@ def linear(x, weight, bias=None):
     if not is_sparse(x):
         return F.linear(x, weight, bias)
     x = x.to_sparse_csr()
-    out = _product_class().apply(x, _transposition(x), weight.t())
+    out = product(x, weight.t(), _transposition(x))
     return out if bias is None else out + bias
 
 
@@ -192,18 +190,18 @@ def _product_class():
 
 
 def dense_unless(accepted: bool, task):
-    """``task`` (a task view) as a cell may receive it: unchanged when its method and backbone
-    take sparse features (``accepted``) or when its features are dense, otherwise with the
-    features densified."""
+    """``task`` (a task view) as a cell may receive it: with its features as
+    :func:`as_received` gives them."""
     data = getattr(task, "data", None)
-    if accepted or getattr(task, "graphs", None) is not None or data is None or not is_sparse(getattr(data, "x", None)):
-        return task
-    return task.with_features(densify(data.x))
+    x = getattr(data, "x", None)
+    received = as_received(accepted, x, task)
+    return task if received is x else task.with_features(received)
 
 
 def as_received(accepted: bool, features, task):
-    """An encoder's output ``features`` for ``task`` as the cell may receive them: dense unless
-    the method and backbone take sparse features and the task is one graph."""
+    """Features of ``task`` (its own or an encoder's output) as the cell may receive them:
+    unchanged when dense, or when the method and backbone take sparse features (``accepted``)
+    and the task is one graph; otherwise made dense."""
     if features is None or not is_sparse(features):
         return features
-    return features if accepted and task.graphs is None else densify(features)
+    return features if accepted and getattr(task, "graphs", None) is None else densify(features)

@@ -26,6 +26,7 @@ from torch_geometric.nn.conv.gcn_conv import gcn_norm
 
 from harness.sparse_features import product, transpose
 
+
 class Operators:
     """The operators of one graph (``edge_index`` over ``num_nodes`` nodes), each built when
     first asked for."""

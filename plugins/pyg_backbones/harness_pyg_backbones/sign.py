@@ -55,7 +55,8 @@ class SIGN(nn.Module):
                                make_layer=lambda i, o, last: (nn.Linear(i, o), o), propagates=False)
         self.activation = self.head.activation
         self.has_forward_without_propagation = True
-        self._kept: tuple | None = None  # (what the versions were computed from, the versions)
+        # (weak references to the feature and edge tensors, their versions, the versions of X)
+        self._kept: tuple | None = None
 
     def _combine(self, versions) -> torch.Tensor:
         mapped = [layer(nn.functional.dropout(h, self.dropout, self.training)) for layer, h in zip(self.inception, versions)]
@@ -68,11 +69,12 @@ class SIGN(nn.Module):
         """``[X, PX, ..., P^K X]``, kept from the last call when it had the same inputs."""
         if x.requires_grad:
             return self._propagate(x, edge_index)
-        source = (weakref.ref(x), x._version, weakref.ref(edge_index), edge_index._version)
-        if self._kept is not None and _same(self._kept[0], source):
-            return self._kept[1]
+        if self._kept is not None:
+            x_ref, edges_ref, kept_at, versions = self._kept
+            if x_ref() is x and edges_ref() is edge_index and kept_at == (x._version, edge_index._version):
+                return versions
         versions = self._propagate(x, edge_index)
-        self._kept = (source, versions)
+        self._kept = (weakref.ref(x), weakref.ref(edge_index), (x._version, edge_index._version), versions)
         return versions
 
     def _propagate(self, x, edge_index) -> list[torch.Tensor]:
@@ -84,12 +86,6 @@ class SIGN(nn.Module):
 
     def forward_without_propagation(self, x):
         return self._combine([x] * (self.hops + 1))
-
-
-def _same(kept: tuple, source: tuple) -> bool:
-    """The same (live) feature and edge tensors at the same versions."""
-    x_ref, x_version, edges_ref, edges_version = kept
-    return x_ref() is source[0]() is not None and edges_ref() is source[2]() is not None and (x_version, edges_version) == (source[1], source[3])
 
 
 def sign(in_dim, out_dim, task_type, hops=3, operator="sym", categorical=None, **common):
