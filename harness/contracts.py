@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from harness.cell import Cell
     from harness.context import RunContext
-    from harness.task import Predictions, Task, TaskView
+    from harness.task import EpochPredictions, Predictions, Task, TaskView
 
 __all__ = [
     "BackboneComponentFactory",
@@ -44,6 +44,7 @@ __all__ = [
     "DatasetFactory",
     "Encoder",
     "EncoderFactory",
+    "EpochPredictions",
     "Executor",
     "ExecutorFactory",
     "Method",
@@ -239,7 +240,7 @@ def _name(candidate: Any) -> str:
 
 def __getattr__(name: str):
     # The task types live beside torch; importing them here only on use keeps this module light.
-    if name in ("Task", "TaskView", "Predictions"):
+    if name in ("Task", "TaskView", "Predictions", "EpochPredictions"):
         from harness import task
 
         return getattr(task, name)

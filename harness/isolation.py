@@ -434,7 +434,7 @@ def _method_main(cell_dict: dict[str, Any], settings: RunSettings, deadline: flo
         import torch
 
         buffer = io.BytesIO()
-        torch.save({"valid": outcome.predictions.valid.detach().cpu(), "test": outcome.predictions.test.detach().cpu()}, buffer)
+        torch.save(_prediction_tensors(outcome.predictions), buffer)
         connection.send_bytes(TENSORS + buffer.getvalue())
 
 
@@ -450,9 +450,23 @@ def _evaluator_main(cell_dict: dict[str, Any], settings: RunSettings, connection
         cell = Cell.from_dict(cell_dict)
         task = load_cell_task(cell, _scoring_registry(settings), settings.data_root)
         check_predictions(task.items, predictions)
-        _send_json(connection, {"scores": evaluate(task, predictions.valid, predictions.test)})
+        _send_json(connection, {"scores": evaluate(task, predictions)})
     except BaseException as error:  # noqa: BLE001 - reported as the cell's failure
         _send_json(connection, _failure(error))
+
+
+def _prediction_tensors(predictions) -> dict:
+    """What crosses to the evaluator: tensors, lists of them and integers, nothing else."""
+    def cpu(tensor):
+        return tensor.detach().cpu()
+
+    return {
+        "valid": cpu(predictions.valid),
+        "test": cpu(predictions.test),
+        "epochs": [int(epoch.epoch) for epoch in predictions.epochs],
+        "epoch_valid": [cpu(epoch.valid) for epoch in predictions.epochs],
+        "epoch_test": [cpu(epoch.test) for epoch in predictions.epochs],
+    }
 
 
 def _predictions(payload: bytes):
@@ -460,9 +474,13 @@ def _predictions(payload: bytes):
     arbitrary object."""
     import torch
 
-    from harness.task import Predictions
+    from harness.task import EpochPredictions, Predictions
 
     loaded = torch.load(io.BytesIO(payload), weights_only=True)
-    if not isinstance(loaded, dict) or set(loaded) != {"valid", "test"}:
-        raise TypeError("the method's process sent predictions that are not {'valid', 'test'} tensors")
-    return Predictions(valid=loaded["valid"], test=loaded["test"])
+    if not isinstance(loaded, dict) or set(loaded) != set(_PREDICTION_KEYS):
+        raise TypeError(f"the method's process sent predictions that are not {list(_PREDICTION_KEYS)}")
+    epochs = [EpochPredictions(epoch, valid, test) for epoch, valid, test in zip(loaded["epochs"], loaded["epoch_valid"], loaded["epoch_test"], strict=True)]
+    return Predictions(valid=loaded["valid"], test=loaded["test"], epochs=epochs)
+
+
+_PREDICTION_KEYS = ("valid", "test", "epochs", "epoch_valid", "epoch_test")

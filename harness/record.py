@@ -199,6 +199,16 @@ def _curve(data: Any) -> list[dict[str, Any]]:
     return data
 
 
+def _epoch_scores(data: Any) -> list[dict[str, Any]]:
+    _require(data, ARRAY, "epoch_scores")
+    for i, point in enumerate(data):
+        _object(point, f"epoch_scores[{i}]", ("epoch", "valid", "test"))
+        _require(point["epoch"], INTEGER, f"epoch_scores[{i}].epoch")
+        for split in ("valid", "test"):
+            _require(point[split], nullable(NUMBER), f"epoch_scores[{i}].{split}")
+    return data
+
+
 # -- the record --------------------------------------------------------------------------------
 
 
@@ -246,6 +256,9 @@ class Record:
     valid: float | None = _spec(nullable(NUMBER), result=True)
     test: float | None = _spec(nullable(NUMBER), result=True)
     best_epoch: int | None = _spec(nullable(INTEGER), result=True)
+    #: the task's metric on validation and test after every epoch whose predictions the method
+    #: kept (``Predictions.epochs``), scored by the harness; empty when it kept none
+    epoch_scores: list[dict[str, Any]] = _spec(parse=_epoch_scores, factory=list, result=True)
     num_params: int | None = _spec(INTEGER, result=True)
     external_data: bool | None = _spec(BOOLEAN, result=True)
     #: every metric the harness reported per split (the task's and its extra ones), by reference;

@@ -276,11 +276,27 @@ def replace_x(data, x: torch.Tensor):
 
 
 @dataclass
+class EpochPredictions:
+    """A method's scores for the validation and test items after one epoch, for the harness to
+    score: the record's ``epoch_scores`` keep the whole validation and test curve (Hu et al.'s
+    fine-tuning protocol reports the best-validation epoch, much follow-up work the last one)."""
+
+    epoch: int
+    valid: torch.Tensor
+    test: torch.Tensor
+
+
+@dataclass
 class Predictions:
     """What a method returns: scores for the validation and test items (in item order), the
-    epoch it selected on validation, and any method-specific traces to keep in the record."""
+    epoch it selected on validation, and any method-specific traces to keep in the record.
+
+    ``epochs`` optionally holds the predictions after every epoch (:class:`EpochPredictions`);
+    the harness scores them like the selected ones, in the process that holds the test labels,
+    and keeps the scores in the record's ``epoch_scores``."""
 
     valid: torch.Tensor
     test: torch.Tensor
     best_epoch: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    epochs: list[EpochPredictions] = field(default_factory=list)

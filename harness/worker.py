@@ -253,33 +253,43 @@ METHOD_RETURNS = (
 
 def check_predictions(items, predictions) -> None:
     """Refuse what a method returned unless it is :class:`harness.task.Predictions` with a
-    tensor of scores per validation and test item (``items``: the task's items per split),
-    saying what a method must return."""
-    import torch
-
-    from harness.task import Predictions
+    tensor of scores per validation and test item (``items``: the task's items per split), and
+    likewise for every epoch's predictions it kept, saying what a method must return."""
+    from harness.task import EpochPredictions, Predictions
 
     if not isinstance(predictions, Predictions):
         found = "None" if predictions is None else f"a {type(predictions).__module__}.{type(predictions).__qualname__}"
         raise TypeError(f"the method returned {found}; {METHOD_RETURNS}")
+    _check_scores(items, predictions, "Predictions")
+    for index, epoch in enumerate(predictions.epochs):
+        if not isinstance(epoch, EpochPredictions) or isinstance(epoch.epoch, bool) or not isinstance(epoch.epoch, int):
+            raise TypeError(f"the method's Predictions.epochs[{index}] is not a harness.task.EpochPredictions(epoch=<int>, valid=..., test=...); {METHOD_RETURNS}")
+        _check_scores(items, epoch, f"Predictions.epochs[{index}]")
+
+
+def _check_scores(items, predictions, name: str) -> None:
+    import torch
+
     for split in ("valid", "test"):
         expected = items[split].size(-1)
         got = getattr(predictions, split)
         if not isinstance(got, torch.Tensor):
             found = "None" if got is None else f"a {type(got).__name__}"
-            raise TypeError(f"the method's Predictions.{split} is {found}, not a torch.Tensor; {METHOD_RETURNS}")
+            raise TypeError(f"the method's {name}.{split} is {found}, not a torch.Tensor; {METHOD_RETURNS}")
         if got.dim() == 0 or len(got) != expected:
             size = "a scalar" if got.dim() == 0 else len(got)
-            raise ValueError(f"the method returned {size} {split} predictions; the task has {expected} {split} items; {METHOD_RETURNS}")
+            where = "" if name == "Predictions" else f" in {name}"
+            raise ValueError(f"the method returned {size} {split} predictions{where}; the task has {expected} {split} items; {METHOD_RETURNS}")
 
 
 # -- evaluation --------------------------------------------------------------------------------
 
 
-def evaluate(task, valid, test) -> dict[str, Any]:
-    """The record's score fields for the predictions ``valid`` and ``test`` of ``task``'s items;
-    raises :class:`NonFiniteScore` when a score is NaN or infinite."""
-    scores = {"valid": task.scores("valid", valid), "test": task.scores("test", test)}
+def evaluate(task, predictions) -> dict[str, Any]:
+    """The record's score fields for a method's :class:`~harness.task.Predictions` of ``task``'s
+    items (and, in ``epoch_scores``, the task's metric for every epoch's predictions it kept);
+    raises :class:`NonFiniteScore` when a score of the selected predictions is NaN or infinite."""
+    scores = {"valid": task.scores("valid", predictions.valid), "test": task.scores("test", predictions.test)}
     fields = {
         "dataset": task.name,
         "task_type": task.task_type,
@@ -288,10 +298,21 @@ def evaluate(task, valid, test) -> dict[str, Any]:
         "valid": scores["valid"][task.metric],
         "test": scores["test"][task.metric],
         "metrics": scores,
+        "epoch_scores": [_epoch_scores(task, epoch) for epoch in predictions.epochs],
     }
     if (score := first_non_finite(fields["valid"], fields["test"], scores)) is not None:
         raise NonFiniteScore(f"the method's predictions gave a non-finite metric ({score}); no score to record")
     return fields
+
+
+def _epoch_scores(task, epoch) -> dict[str, Any]:
+    """One point of the scored curve; a non-finite score (a diverged epoch) is kept as null."""
+    import math
+
+    def finite(value: float) -> float | None:
+        return value if math.isfinite(value) else None
+
+    return {"epoch": epoch.epoch, "valid": finite(task.score("valid", epoch.valid)), "test": finite(task.score("test", epoch.test))}
 
 
 def complete(record: Record, outcome: MethodOutcome, scores: dict[str, Any]) -> None:
@@ -337,7 +358,7 @@ def run_cell(cell: Cell, settings: RunSettings) -> dict[str, Any]:
         if outcome.status != COMPLETE:
             incomplete(record, outcome, outcome.status, outcome.error, outcome.traceback)
         else:
-            complete(record, outcome, evaluate(task, outcome.predictions.valid, outcome.predictions.test))
+            complete(record, outcome, evaluate(task, outcome.predictions))
     except (Exception, SystemExit) as error:
         incomplete(record, outcome, *failure(error), traceback.format_exc())
     record.wall_time_s = time.monotonic() - start
