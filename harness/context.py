@@ -3,7 +3,8 @@
 - ``seed``, ``device``: how and where to run. ``device`` is the run's ``--device`` (``auto``
   resolved), the only source of a device: the harness has put the cell's encoder there.
 - :meth:`log_epoch`: the training curve (kept in the record, shown by the progress display);
-  also where a per-cell time limit interrupts a method cooperatively.
+  also where a per-cell time limit interrupts a method cooperatively. :meth:`log_progress`:
+  the same for a long stage (pre-training), shown but not kept in the curve.
 - :meth:`encode`: node features from the cell's encoder, an encoder-owned stage when the
   encoder is frozen.
 - :meth:`stage`: an earlier stage of the method (pre-trained model, teacher predictions,
@@ -70,6 +71,14 @@ class RunContext:
     def plan_epochs(self, max_epochs: int) -> None:
         """Tell the progress display how many epochs to expect."""
         self.max_epochs = max_epochs
+
+    def log_progress(self, step: int, steps: int | None, **metrics: float) -> None:
+        """Tell the run's observers how a long part of the cell that is not its training curve
+        advances (a pre-training stage: ``step`` of ``steps`` epochs, counted from 0, and its
+        loss); nothing enters the record's curve. Like :meth:`log_epoch`, it is where the cell's
+        time limit interrupts the method."""
+        self._epoch_finished(self.cell, step, steps, metrics)
+        self.check_time()
 
     def log_epoch(self, epoch: int, **metrics: float) -> None:
         self.curve.append({"epoch": epoch, **metrics})

@@ -42,17 +42,24 @@ class CategoricalFeatures:
     """Integer-coded features: column ``i`` of ``x`` takes values ``0 .. node[i] - 1`` (and
     likewise ``edge`` for ``edge_attr``). ``vocabulary`` names the coding so that a backbone can
     use an embedding made for it (``"ogb"``: OGB's molecule features, for which OGB's
-    ``AtomEncoder`` and ``BondEncoder`` exist); other names get a generic embedding."""
+    ``AtomEncoder`` and ``BondEncoder`` exist); other names get a generic embedding.
+
+    ``node_mask``, where the coding reserves one, is the row a masked node takes, one code per
+    column (Hu et al.'s atoms: ``(119, 0)``, the mask atom type with no chirality); attribute
+    masking (:mod:`harness.objectives.attribute_masking`) needs it."""
 
     node: tuple[int, ...] = ()
     edge: tuple[int, ...] = ()
     vocabulary: str = ""
+    node_mask: tuple[int, ...] = ()
 
     def __post_init__(self):
-        object.__setattr__(self, "node", tuple(int(size) for size in self.node))
-        object.__setattr__(self, "edge", tuple(int(size) for size in self.edge))
+        for name in ("node", "edge", "node_mask"):
+            object.__setattr__(self, name, tuple(int(value) for value in getattr(self, name)))
         if any(size < 1 for size in (*self.node, *self.edge)):
             raise ValueError(f"every categorical column needs at least one value; got node {self.node}, edge {self.edge}")
+        if self.node_mask and (len(self.node_mask) != len(self.node) or any(not 0 <= code < size for code, size in zip(self.node_mask, self.node))):
+            raise ValueError(f"node_mask needs one code per node column within its vocabulary {self.node}; got {self.node_mask}")
 
     def __bool__(self) -> bool:
         return bool(self.node or self.edge)
@@ -64,11 +71,15 @@ class CategoricalFeatures:
         return rest or None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"node": list(self.node), "edge": list(self.edge), "vocabulary": self.vocabulary}
+        entry = {"node": list(self.node), "edge": list(self.edge), "vocabulary": self.vocabulary}
+        if self.node_mask:
+            entry["node_mask"] = list(self.node_mask)
+        return entry
 
     @classmethod
     def from_dict(cls, entry: Mapping[str, Any]) -> "CategoricalFeatures":
-        return cls(node=tuple(entry.get("node", ())), edge=tuple(entry.get("edge", ())), vocabulary=entry.get("vocabulary", ""))
+        return cls(node=tuple(entry.get("node", ())), edge=tuple(entry.get("edge", ())), vocabulary=entry.get("vocabulary", ""),
+                   node_mask=tuple(entry.get("node_mask", ())))
 
 
 #: OGB's molecule features (``ogb.utils.features.get_atom_feature_dims()`` and

@@ -137,7 +137,9 @@ def harness_run_started(cell: Cell) -> None:
 def harness_epoch_finished(cell: Cell, epoch: int, max_epochs: int | None, metrics: dict[str, float]) -> None:
     """Observe one logged epoch of a running cell.
 
-    Called from the process that runs the cell, each time the method logs an epoch.
+    Called from the process that runs the cell, each time the method logs an epoch
+    (``context.log_epoch``) or the progress of a long stage (``context.log_progress``, such as
+    pre-training: ``epoch`` and ``max_epochs`` are then the stage's step and steps).
 
     :param cell: the running :class:`harness.cell.Cell`.
     :param epoch: the epoch number, counted from 0.

@@ -19,7 +19,9 @@ HU_SELF_LOOP_BOND = 4
 HU_MASK_BOND = 5
 HU_NUM_BOND_DIRECTIONS = 3  # 0 none, 1 end-up-right, 2 end-down-right
 
-HU = CategoricalFeatures(node=(HU_NUM_ATOM_TYPES, HU_NUM_CHIRALITY_TAGS), edge=(HU_NUM_BOND_TYPES, HU_NUM_BOND_DIRECTIONS), vocabulary="hu")
+#: a masked atom: the mask type, chirality unspecified (as Hu et al.'s attribute masking sets it)
+HU = CategoricalFeatures(node=(HU_NUM_ATOM_TYPES, HU_NUM_CHIRALITY_TAGS), edge=(HU_NUM_BOND_TYPES, HU_NUM_BOND_DIRECTIONS), vocabulary="hu",
+                         node_mask=(HU_MASK_ATOM, 0))
 
 #: featurisation -> its declaration
 BY_FEATURIZATION = {"hu": HU, "ogb": OGB_MOLECULE}
