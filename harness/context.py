@@ -92,7 +92,7 @@ class RunContext:
     # -- stages and caches -------------------------------------------------------------------
 
     def stage(self, name: str, build: Callable[[], Any], *, params: Mapping[str, Any], datasets: Sequence = (),
-              seed: int | None = None, owner: str = "method", uses: Sequence[str] = ()) -> Any:
+              seed: int | None = None, owner: str = "method", uses: Sequence[str] = (), family: str | None = None) -> Any:
         """The output of stage ``name``, from the cache or from ``build()`` (then cached).
 
         The harness derives the cache key from what the stage is declared to depend on, and from
@@ -107,7 +107,12 @@ class RunContext:
         - ``uses``: the cell's other components the stage depends on (``"encoder"``,
           ``"backbone"``), by identity (name, parameters, version);
         - ``seed``: the stage's own seed (a pre-training seed, or ``context.seed`` for a stage
-          per cell seed); None for a stage that draws no random numbers.
+          per cell seed); None for a stage that draws no random numbers;
+        - ``family``: for a stage that several methods of one plugin build alike (Hu et al.'s
+          node-level pre-training, which ``attrmasking`` fine-tunes and ``supervised-pretrain``
+          continues), the family's name replaces the owning method's name in the key, so that
+          they share it; the method's version still enters it, and ``params`` must then say
+          everything the stage depends on.
 
         ``build`` runs with Python's, NumPy's and torch's generators seeded with ``seed`` (0 when
         None), and their state is restored afterwards: the payload depends on its key alone, and
@@ -115,14 +120,14 @@ class RunContext:
         tensors, dicts and lists of them, numbers and strings. The record lists every stage the
         cell used with its key and whether it was ``built`` or ``reused``.
         """
-        description = self._stage_description(name, params, datasets, seed, owner, uses)
+        description = self._stage_description(name, params, datasets, seed, owner, uses, family)
         payload, built = self._cache.get_or_build_reporting(description, lambda: _seeded(seed or 0, build))
         key = cache_key(description)
         if all(entry["key"] != key for entry in self.stages):
             self.stages.append({"name": name, "key": key, "status": "built" if built else "reused"})
         return payload
 
-    def _stage_description(self, name, params, datasets, seed, owner, uses) -> dict[str, Any]:
+    def _stage_description(self, name, params, datasets, seed, owner, uses, family=None) -> dict[str, Any]:
         if not isinstance(name, str) or not name:
             raise ValueError(f"a stage needs a non-empty name, got {name!r}")
         if owner not in STAGE_OWNERS:
@@ -134,10 +139,13 @@ class RunContext:
             raise TypeError(f"stage {name!r}: params must be a mapping of the parameters it depends on")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise TypeError(f"stage {name!r}: seed must be an int or None, got {seed!r}")
+        if family is not None and (owner != "method" or not isinstance(family, str) or not family):
+            raise ValueError(f"stage {name!r}: a family is a non-empty name shared by methods, got {family!r} (owner {owner!r})")
         component = getattr(self.cell, owner)
+        who = {"kind": owner, "name": component.name} if family is None else {"kind": "method-family", "name": family}
         return {
             "stage": name,
-            "owner": {"kind": owner, "name": component.name, "version": component.version},
+            "owner": {**who, "version": component.version},
             "params": dict(params),
             "datasets": [dict(task.identity) for task in datasets],
             "uses": {axis: getattr(self.cell, axis).identity() for axis in sorted(set(uses))},

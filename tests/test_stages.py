@@ -141,3 +141,29 @@ def test_a_stage_declaration_is_checked(tmp_path):
     context.stage("s", build, params={"a": 1})
     context.stage("s", build, params={"a": 1})
     assert [s["status"] for s in context.stages] == ["built"]  # listed once per cell
+
+
+def test_methods_of_one_family_share_a_stage_that_other_methods_do_not(tmp_path):
+    from harness.cache import ArtifactCache
+    from harness.cell import Cell, ComponentRef
+    from harness.context import RunContext
+
+    cache = ArtifactCache(tmp_path)
+
+    def context_of(method: str, version: str = "1") -> RunContext:
+        cell = Cell(ComponentRef("d"), ComponentRef("identity"), ComponentRef("mlp"), ComponentRef(method, version=version), seed=0)
+        return RunContext(cell, cache, "cpu", None, load_task=None, epoch_finished=None)
+
+    build = lambda: {"x": torch.rand(2)}  # noqa: E731
+    first = context_of("attrmasking")
+    payload = first.stage("node-level", build, params={"strategy": "attrmasking"}, family="hu-pretraining")
+    second = context_of("supervised-pretrain")
+    assert torch.equal(second.stage("node-level", build, params={"strategy": "attrmasking"}, family="hu-pretraining")["x"], payload["x"])
+    assert second.stages[0]["status"] == "reused" and second.stages[0]["key"] == first.stages[0]["key"]
+    unshared = context_of("supervised-pretrain")
+    unshared.stage("node-level", build, params={"strategy": "attrmasking"})
+    newer = context_of("supervised-pretrain", version="2")
+    newer.stage("node-level", build, params={"strategy": "attrmasking"}, family="hu-pretraining")
+    assert unshared.stages[0]["status"] == newer.stages[0]["status"] == "built"
+    with pytest.raises(ValueError, match="family"):
+        first.stage("node-level", build, params={}, owner="encoder", family="hu-pretraining")
