@@ -1,2 +1,101 @@
-"""GNN pre-training and transfer on molecules (work in progress: the components are declared as
-they land)."""
+"""GNN pre-training and transfer on molecules: Hu et al.'s strategies, naive multi-task
+pre-training and L2P-GNN, each fine-tuned like Hu et al.
+
+Papers and official code:
+- Hu, Liu, Gomes, Zitnik, Liang, Pande, Leskovec, "Strategies for Pre-training Graph Neural
+  Networks", ICLR 2020; github.com/snap-stanford/pretrain-gnns (folder ``chem``): the
+  node-level strategies, supervised pre-training, the fine-tuning protocol and the settings
+  used as defaults here (pre-training: batch 256, 100 epochs, Adam lr 1e-3, dropout 0, mask
+  rate 0.15, context size 3; supervised pre-training: batch 32, 100 epochs, lr 1e-3, dropout
+  0.2; fine-tuning: batch 32, 100 epochs, lr 1e-3, the backbone's dropout 0.5).
+- Lu, Jiang, Fang, Shi, "Learning to Pre-train Graph Neural Networks", AAAI 2021;
+  github.com/rootlu/L2P-GNN.
+
+Methods (one code path for fine-tuning, :mod:`.finetune`):
+- ``none``: fine-tuning from random weights (Hu et al.'s "no pre-train").
+- ``attrmasking``, ``contextpred``, ``edgepred``, ``infomax``: node-level self-supervised
+  pre-training on an unlabelled corpus (``corpus``, a dataset reference; default the
+  ZINC-derived ``zinc`` corpus, whose ``size`` says how many molecules), with the objectives
+  of :mod:`harness.objectives`, then fine-tuning.
+- ``supervised-pretrain``: graph-level multi-task pre-training on a labelled corpus, from
+  random weights (``init: none``: the naive multi-task baseline) or from a node-level
+  checkpoint (``init: attrmasking`` etc.: Hu et al.'s node-then-graph strategy), then
+  fine-tuning.
+
+Pre-trained checkpoints are stages (:mod:`.stages`) shared by every method of the plugin: a
+grid over many downstream sets and fine-tuning seeds pre-trains once per strategy, corpus, GNN
+and pre-training seed (the supervised stage once per downstream set, whose validation and test
+molecules it removes).
+
+What differs from the references:
+- no ChEMBL: the labelled corpus is the union of the *training* splits of the other MoleculeNet
+  classification sets (leave-one-out over ``labelled``, default the eight), with every molecule
+  of the downstream validation and test splits removed by canonical SMILES
+  (:mod:`.labelled_corpus`); Hu et al. used ChEMBL's 456K molecules and 1,310 tasks;
+- the unlabelled corpus is MOSES's ZINC Clean Leads (1.58M molecules), not Hu et al.'s 2M ZINC15
+  sample;
+- node-level pre-training drops an incomplete last mini-batch (infomax and context prediction
+  pair each molecule with another of its batch); the reference keeps it;
+- the fine-tuning curve: the harness scores validation and test after every epoch and reports
+  the best-validation epoch (the released parser's rule); the last epoch stays in the record.
+"""
+
+from harness import Component, Param, TaskType, hookimpl
+
+#: one version for every method of the family: it keys the stages they share
+_VERSION = "1"
+#: Hu et al.'s eight MoleculeNet classification sets, the default labelled sources
+MOLECULENET_CLASSIFICATION = ["bbbp", "tox21", "toxcast", "sider", "clintox", "muv", "hiv", "bace"]
+_NODE_LEVEL = ("infomax", "edgepred", "attrmasking", "contextpred")
+
+_FINETUNING = (
+    Param("epochs", "int", 100, "fine-tuning epochs (all run; the best-validation epoch is reported, every epoch is scored)", minimum=1),
+    Param("lr", "float", 0.001, "fine-tuning Adam learning rate", minimum=0, exclusive_minimum=True),
+    Param("weight_decay", "float", 0.0, "fine-tuning Adam weight decay", minimum=0),
+    Param("batch_size", "int", 32, "molecules per fine-tuning mini-batch", minimum=1),
+)
+_NODE_LEVEL_PRETRAINING = (
+    Param("corpus", "dataset", "zinc", "unlabelled pre-training corpus (a dataset reference, e.g. {name: zinc, params: {size: 0}} for all 1.58M molecules)"),
+    Param("pretrain_epochs", "int", 100, "node-level pre-training epochs", minimum=1),
+    Param("pretrain_batch_size", "int", 256, "molecules per node-level pre-training mini-batch", minimum=2),
+    Param("pretrain_lr", "float", 0.001, "node-level pre-training Adam learning rate", minimum=0, exclusive_minimum=True),
+    Param("pretrain_dropout", "float", 0.0, "GNN dropout during node-level pre-training", minimum=0, maximum=1),
+    Param("pretrain_seed", "int", 0, "seed of the pre-training stages (fine-tuning uses the cell's seed)", minimum=0),
+)
+_MASK_RATE = Param("mask_rate", "float", 0.15, "attrmasking: share of atoms masked per molecule (floor(rate n) + 1)", minimum=0, exclusive_minimum=True, maximum=1)
+_CONTEXT_SIZE = Param("context_size", "int", 3, "contextpred: r2 - r1, the context ring's width in hops (r1 = layers - 1); the context GNN's depth", minimum=1)
+_STRATEGY_PARAMS = {"attrmasking": (_MASK_RATE,), "contextpred": (_CONTEXT_SIZE,), "edgepred": (), "infomax": ()}
+_SUPERVISED = (
+    Param("init", "str", "none", "weights supervised pre-training starts from: none (naive multi-task) or a node-level strategy's checkpoint (node-then-graph)",
+          choices=("none", *_NODE_LEVEL)),
+    Param("labelled", "datasets", MOLECULENET_CLASSIFICATION,
+          "labelled sources: their training splits form the corpus, leaving out the downstream set and its validation and test molecules"),
+    Param("labelled_size", "int", 0, "molecules drawn from the labelled corpus (0 = all)", minimum=0),
+    Param("supervised_epochs", "int", 100, "supervised pre-training epochs", minimum=1),
+    Param("supervised_batch_size", "int", 32, "molecules per supervised pre-training mini-batch", minimum=1),
+    Param("supervised_lr", "float", 0.001, "supervised pre-training Adam learning rate", minimum=0, exclusive_minimum=True),
+    Param("supervised_dropout", "float", 0.2, "GNN dropout during supervised pre-training", minimum=0, maximum=1),
+)
+_NEEDS = frozenset({"molecule-features"})
+
+
+def _method(name: str, factory: str, doc: str, params: tuple) -> Component:
+    return Component(kind="method", name=name, factory=f"harness_pretraining.methods:{factory}", doc=doc, version=_VERSION,
+                     params=params, task_types=frozenset({TaskType.GRAPH_CLASSIFICATION}), needs=_NEEDS)
+
+
+@hookimpl
+def harness_methods():
+    node_level = {
+        "attrmasking": ("AttrMasking", "Hu et al.'s attribute masking pre-training (mask atoms, predict their types), then fine-tuning."),
+        "contextpred": ("ContextPred", "Hu et al.'s context prediction pre-training (substructure vs. context ring, separate context GNN), then fine-tuning."),
+        "edgepred": ("EdgePred", "Edge prediction pre-training (dot-product link prediction against non-bonds), then fine-tuning."),
+        "infomax": ("Infomax", "Deep-graph-infomax pre-training (node vs. graph summary, negatives from another graph), then fine-tuning."),
+    }
+    return [
+        _method("none", "Finetuning", "Fine-tuning from random weights, the no-pre-training baseline of Hu et al.", _FINETUNING),
+        *(_method(name, factory, doc, (*_FINETUNING, *_NODE_LEVEL_PRETRAINING, *_STRATEGY_PARAMS[name])) for name, (factory, doc) in node_level.items()),
+        _method("supervised-pretrain", "SupervisedPretraining",
+                "Graph-level multi-task pre-training on a labelled corpus, from random weights (naive multi-task) or a node-level checkpoint (node-then-graph), then fine-tuning.",
+                (*_FINETUNING, *_SUPERVISED, *_NODE_LEVEL_PRETRAINING, _MASK_RATE, _CONTEXT_SIZE)),
+    ]

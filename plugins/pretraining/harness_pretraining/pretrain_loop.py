@@ -1,0 +1,60 @@
+"""The pre-training loop every strategy of this plugin shares: mini-batches of a molecule corpus,
+one objective (:mod:`harness.objectives`, or the supervised multi-task loss), Adam over the GNN
+and the objective's own heads, a fixed number of epochs, progress through the run context
+(epoch, loss, ETA; not the cell's training curve), and the GNN's weights as the result (the
+heads are dropped, as Hu et al. keep only the GNN)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+
+from harness.checkpoints import checkpoint
+
+
+@dataclass(frozen=True)
+class PretrainSettings:
+    epochs: int
+    batch_size: int
+    lr: float
+
+    def key(self) -> dict:
+        return {"epochs": self.epochs, "batch_size": self.batch_size, "lr": self.lr}
+
+
+def pretrain(gnn: nn.Module, heads: nn.Module, loss: Callable, graphs: list, settings: PretrainSettings, context, label: str) -> dict:
+    """Train ``gnn`` and ``heads`` with ``loss(batch)`` on ``graphs``; returns the stage payload:
+    the GNN's weights (``gnn``), the mean loss per epoch and the seconds per epoch."""
+    from torch_geometric.loader import DataLoader
+
+    if not graphs:
+        raise ValueError(f"{label}: the pre-training corpus has no molecules")
+    gnn.to(context.device).train()
+    heads.to(context.device).train()
+    optimizer = torch.optim.Adam([*gnn.parameters(), *heads.parameters()], lr=settings.lr)
+    loader = DataLoader(graphs, batch_size=settings.batch_size, shuffle=True, drop_last=len(graphs) > settings.batch_size)
+    losses, seconds = [], []
+    for epoch in range(settings.epochs):
+        start, total, count = time.perf_counter(), 0.0, 0
+        for batch in loader:
+            batch = batch.to(context.device)
+            optimizer.zero_grad()
+            value = loss(batch)
+            value.backward()
+            optimizer.step()
+            total, count = total + value.item(), count + 1
+        losses.append(total / max(count, 1))
+        seconds.append(time.perf_counter() - start)
+        context.log_progress(epoch, settings.epochs, **{f"{label}_loss": losses[-1]})
+    return {"gnn": checkpoint(gnn), "losses": torch.tensor(losses), "seconds": torch.tensor(seconds)}
+
+
+def summary(payload: dict, label: str) -> dict:
+    """What the record keeps of a pre-training stage (JSON values)."""
+    seconds = payload["seconds"].tolist()
+    return {"strategy": label, "losses": [round(value, 6) for value in payload["losses"].tolist()],
+            "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None}
