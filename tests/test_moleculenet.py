@@ -1,6 +1,7 @@
 """MoleculeNet plugin: featurisations, scaffold/random splits, invalid SMILES, the featurisation
-cache, the published statistics of the shared files, the ZINC corpus, the gin-mol backbone, and
-one end-to-end cell (supervised + gin-mol on a tiny BBBP in chemprop's format)."""
+cache, the canonical SMILES every task carries in ``raw``, the published statistics of the shared
+files, the ZINC corpus, the gin-mol backbone, and one end-to-end cell (supervised + gin-mol on a
+tiny BBBP in chemprop's format)."""
 
 from __future__ import annotations
 
@@ -220,6 +221,7 @@ def test_the_cache_is_used_on_the_second_load(tiny_root, fresh_cache, monkeypatc
     (stored,) = fresh_cache.root.glob("*/*/payload.pt")
     payload = torch.load(stored, weights_only=True)
     assert payload["x"].dtype == torch.uint8 and payload["scaffolds"][0] == "c1ccccc1"
+    assert payload["smiles"] == list(second.raw["smiles"]) == list(first.raw["smiles"]) and len(payload["smiles"]) == len(TINY_SMILES)
     loader.load("bbbp", str(tiny_root), featurization="ogb")
     loader.load("bbbp", str(tiny_root), split="random-scaffold", split_seed=3)  # a split is not a featurisation: cached
     assert calls == ["hu", "ogb"]
@@ -241,6 +243,67 @@ def test_plugin_import_stays_torch_free():
     probe = "import sys, harness_moleculenet as m; m.harness_datasets(); m.harness_backbones(); print(sorted(k for k in sys.modules if k.split('.')[0] in ('torch', 'rdkit', 'ogb', 'pandas')))"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr
+
+
+# -- canonical SMILES -------------------------------------------------------------------------
+
+# (input, RDKit's canonical form): reordered atoms, a Kekulé ring, explicit hydrogens, and
+# stereo written from the other end (isomeric SMILES keep it); None marks an invalid row.
+SPELLINGS = [
+    ("OCC", "CCO"),
+    ("C1CC", None),
+    ("c1ccccc1C", "Cc1ccccc1"),
+    ("C1=CC=CC=C1", "c1ccccc1"),
+    ("not_a_smiles", None),
+    ("[H]OC([H])([H])C", "CCO"),
+    ("Cl[C@@H](Br)F", "F[C@@H](Cl)Br"),
+    ("C(/C)=C/C", "C/C=C\\C"),
+    ("CC(=O)Nc1ccccc1", "CC(=O)Nc1ccccc1"),
+]
+
+
+def _recanonical(smiles: str) -> str:
+    return featurize.canonical_smiles(featurize.parse(smiles))
+
+
+def _assert_canonical_and_aligned(smiles, graphs):
+    assert len(smiles) == len(graphs)
+    for text, graph in zip(smiles, graphs):
+        assert _recanonical(text) == text  # canonical: writing it again changes nothing
+        assert featurize.parse(text).GetNumAtoms() == graph.num_nodes  # and it is this graph's molecule
+
+
+def test_raw_smiles_are_canonical_aligned_with_the_graphs_and_skip_invalid_rows(tmp_path, fresh_cache):
+    rows = [(text, str(row % 2)) for row, (text, _) in enumerate(SPELLINGS)]
+    write_csv(tmp_path / "moleculenet_chemprop" / "bbbp.csv", ["smiles", "p_np"], rows)
+    task = loader.load("bbbp", str(tmp_path), split="random")
+    assert task.info["invalid_rows"] == [1, 4]
+    assert list(task.raw["smiles"]) == [canonical for _, canonical in SPELLINGS if canonical is not None]
+    _assert_canonical_and_aligned(task.raw["smiles"], task.graphs)
+    # the labels follow the same rows: graph i is the i-th valid row
+    labels = torch.cat([task.labels[p] for p in ("train", "valid", "test")])[torch.cat([task.items[p] for p in ("train", "valid", "test")]).argsort()]
+    assert labels.view(-1).tolist() == [row % 2 for row, (_, canonical) in enumerate(SPELLINGS) if canonical is not None]
+
+
+def test_a_method_sees_the_smiles_of_every_split(tiny_root, fresh_cache):
+    task = loader.load("bbbp", str(tiny_root))
+    view = task.method_view()
+    assert list(view.raw["smiles"]) == list(task.raw["smiles"])  # raw attributes are features, not labels
+    test_smiles = [view.raw["smiles"][i] for i in view.items["test"].tolist()]
+    assert len(test_smiles) == 4 and all(_recanonical(text) == text for text in test_smiles)
+
+
+def test_every_molecule_set_declares_its_smiles(harness_registry):
+    names = list(files.table())
+    assert "zinc" in names and len(names) == 12
+    assert all(harness_registry.get("dataset", name).provides == {"molecule-features", "smiles"} for name in names)
+
+
+@pytest.mark.shared_data
+def test_shared_bbbp_smiles_are_canonical_and_aligned(shared_bbbp):
+    for task in shared_bbbp.values():
+        _assert_canonical_and_aligned(task.raw["smiles"], task.graphs)
+    assert list(shared_bbbp["hu"].raw["smiles"]) == list(shared_bbbp["ogb"].raw["smiles"])
 
 
 # -- published statistics ---------------------------------------------------------------------
@@ -296,6 +359,7 @@ def test_zinc_corpus_first_rows_sample_and_task_without_labels(tmp_path, fresh_c
     assert task.labels["train"].shape == (len(task.graphs), 0) and task.items["train"].tolist() == list(range(len(task.graphs)))
     assert task.items["valid"].numel() == 0 and task.labels["test"].shape == (0, 0) and task.num_outputs == 0
     assert len(corpus.load_corpus(root, size=0)) == 7
+    assert list(task.raw["smiles"]) == ["CCO", "Oc1ccccc1", "CC(=O)Nc1ccccc1", "OCCO"]  # rows 0, 1, 4, 6, canonical
 
 
 def test_zinc_is_refused_as_a_grid_dataset(tmp_path, harness_registry):

@@ -18,6 +18,10 @@ the alternative featurisation; MOSES (Polykovskiy et al. 2020) for the corpus.
   'scaffold' (default), 'random' or 'random-scaffold', 80/10/10 (under a grid's ``split:
   per-seed`` the random kinds are drawn from each cell's seed). Featurised molecules are cached
   in the artifact cache.
+- Every task, ``zinc`` included, carries the RDKit canonical SMILES of each graph as the raw
+  attribute ``task.raw["smiles"]`` (graph order; declared ``provides: smiles``): a feature of
+  every split, test included, that names a molecule across datasets (a pre-training corpus
+  leaves out a downstream set's validation and test molecules by it).
 - ``zinc``: MOSES train (ZINC Clean Leads), unlabelled, with no splits: a grid refuses it as a
   dataset and a method's ``dataset`` parameter names it; see :mod:`.corpus` (also
   :func:`harness_moleculenet.corpus.load_corpus`).

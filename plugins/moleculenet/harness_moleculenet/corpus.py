@@ -10,7 +10,8 @@ Two ways in:
   the task type (graph-regression) and metric (rmse) are nominal, ``num_outputs`` is 0, every
   molecule is a training item with an empty label row (``labels["train"]`` has shape
   ``(n, 0)``), valid and test are empty (``(0,)`` items, ``(0, 0)`` labels), and
-  ``task.info["unlabelled"]`` is True. Nothing can be scored on it, so it declares no splits:
+  ``task.info["unlabelled"]`` is True. Like the MoleculeNet tasks it carries every graph's
+  RDKit canonical SMILES as ``task.raw["smiles"]`` (graph order). Nothing can be scored on it, so it declares no splits:
   a grid refuses it as a dataset, and a method names it with a ``dataset`` parameter
   (``corpus: {name: zinc, params: {size: 500}}``).
 
@@ -98,4 +99,7 @@ def zinc(root: str, size: int = 2000, sample_seed: int | None = None, featurizat
         "invalid_rows": list(payload["invalid_rows"]),
         "rows": payload["rows"].tolist(),
     }
-    return Task(name=NAME, task_type="graph-regression", metric="rmse", num_outputs=0, graphs=graphs, items=items, labels=labels, info=info, categorical=BY_FEATURIZATION[featurization])
+    return Task(
+        name=NAME, task_type="graph-regression", metric="rmse", num_outputs=0, graphs=graphs, items=items, labels=labels,
+        raw={"smiles": list(payload["smiles"])}, info=info, categorical=BY_FEATURIZATION[featurization],
+    )

@@ -21,6 +21,13 @@ A SMILES that RDKit cannot parse, or that parses to a molecule without atoms, is
 gives no graph, and its row is reported (:func:`featurize_smiles` returns the rows). RDKit's own
 log lines are silenced while parsing; the loaders log one summary line instead.
 
+Every valid molecule also gets its RDKit canonical SMILES (``Chem.MolToSmiles(mol)``: isomeric,
+RDKit's default), written from the parsed molecule the graph comes from, so that the string and
+the graph describe the same atoms. It names a molecule across files and spellings: the same
+molecule written two ways in two MoleculeNet CSVs has one canonical SMILES, which is how a
+downstream set's validation and test molecules are kept out of a pre-training corpus
+(:mod:`harness_pretraining.labelled_corpus`).
+
 Scaffolds are Bemis-Murcko scaffold SMILES with chirality
 (``MurckoScaffold.MurckoScaffoldSmiles(mol=..., includeChirality=True)``), computed from the
 same parsed molecule.
@@ -77,6 +84,12 @@ def parse(smiles: str):
     return mol
 
 
+def canonical_smiles(mol) -> str:
+    """RDKit's canonical isomeric SMILES of ``mol``."""
+    with BlockLogs():
+        return Chem.MolToSmiles(mol)
+
+
 def scaffold_of(mol) -> str:
     """Bemis-Murcko scaffold SMILES with chirality ('' for a molecule without rings)."""
     with BlockLogs():
@@ -108,12 +121,13 @@ def featurize_smiles(smiles: Sequence[str], featurization: str, scaffolds: bool 
     """Featurise every SMILES. Returns numpy arrays over the valid molecules, concatenated:
     ``x`` (atoms, F), ``edge_index`` (2, edges) with indices local to each molecule,
     ``edge_attr`` (edges, Fe), ``num_nodes`` and ``num_edges`` per molecule; the lists
-    ``valid_rows`` (input position of each graph) and ``invalid_rows``; and ``scaffolds`` (one
-    per graph) unless ``scaffolds`` is False."""
+    ``valid_rows`` (input position of each graph), ``invalid_rows`` and ``smiles`` (the
+    canonical SMILES of each graph); and ``scaffolds`` (one per graph) unless ``scaffolds`` is
+    False."""
     atom_features, bond_features = _features(featurization)
     width, bond_width = NUM_ATOM_FEATURES[featurization], NUM_BOND_FEATURES[featurization]
     x, sources, targets, edge_attr = [], [], [], []
-    num_nodes, num_edges, valid_rows, invalid_rows, scaffold_list = [], [], [], [], []
+    num_nodes, num_edges, valid_rows, invalid_rows, canonical, scaffold_list = [], [], [], [], [], []
     with BlockLogs():
         for row, text in enumerate(smiles):
             mol = Chem.MolFromSmiles(text)
@@ -136,6 +150,9 @@ def featurize_smiles(smiles: Sequence[str], featurization: str, scaffolds: bool 
             valid_rows.append(row)
             if scaffolds:
                 scaffold_list.append(MurckoScaffold.MurckoScaffoldSmiles(mol=mol, includeChirality=True))
+            # last, after everything else is read from the molecule: writing a SMILES leaves
+            # output-order properties on it
+            canonical.append(canonical_smiles(mol))
     return {
         "x": np.asarray(x, dtype=np.int64).reshape(-1, width),
         "edge_index": np.asarray([sources, targets], dtype=np.int64).reshape(2, -1),
@@ -144,5 +161,6 @@ def featurize_smiles(smiles: Sequence[str], featurization: str, scaffolds: bool 
         "num_edges": np.asarray(num_edges, dtype=np.int64),
         "valid_rows": valid_rows,
         "invalid_rows": invalid_rows,
+        "smiles": canonical,
         "scaffolds": scaffold_list if scaffolds else None,
     }

@@ -4,7 +4,9 @@ A payload holds plain tensors, lists and numbers only (it loads with
 ``torch.load(weights_only=True)``): the concatenated ``x`` (atoms, F), ``edge_index``
 (2, edges; indices local to each molecule) and ``edge_attr`` (edges, Fe), the per-graph offsets
 ``node_ptr`` and ``edge_ptr`` (graphs + 1), ``rows`` (the file row of each graph, 0-based,
-header excluded) and ``invalid_rows``; loaders add their own entries (labels, scaffolds).
+header excluded), ``smiles`` (the RDKit canonical SMILES of each graph, in graph order; the
+tasks carry it as ``task.raw["smiles"]``) and ``invalid_rows``; loaders add their own entries
+(labels, scaffolds).
 ``x``, ``edge_index`` and ``edge_attr`` are stored in the smallest integer type that holds
 their values (uint8 features, int16 local indices: a quarter of the size or less) and come
 back as int64 in the graphs.
@@ -15,8 +17,9 @@ from __future__ import annotations
 import torch
 from torch_geometric.data import Data
 
-#: enters every cache key of featurised molecules; bump it when the featurisation changes.
-FEATURE_VERSION = "1"
+#: enters every cache key of featurised molecules; bump it when the featurisation or the
+#: payload changes (2: the canonical SMILES of every graph).
+FEATURE_VERSION = "2"
 
 
 def _offsets(counts) -> torch.Tensor:
@@ -43,6 +46,7 @@ def payload_from_features(features: dict, rows: list[int], invalid_rows: list[in
         "node_ptr": _offsets(features["num_nodes"]),
         "edge_ptr": _offsets(features["num_edges"]),
         "rows": torch.tensor(rows, dtype=torch.long),
+        "smiles": list(features["smiles"]),
         "invalid_rows": [int(row) for row in invalid_rows],
     }
 

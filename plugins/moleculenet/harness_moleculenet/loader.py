@@ -6,6 +6,12 @@ featurisation, :data:`~harness_moleculenet.graphs.FEATURE_VERSION`) or build the
 RDKit (:mod:`.featurize`), rebuild the graphs, and split them (:mod:`.splits`). Rows whose
 SMILES RDKit cannot parse give no graph; their number and rows are in ``task.info`` and in
 one logged warning.
+
+Every graph's RDKit canonical SMILES is a raw attribute, ``task.raw["smiles"]`` (one string per
+graph, in graph order, so ``raw["smiles"][i]`` names ``graphs[i]``; the dataset declares it
+with ``provides: smiles``). Like the graphs it is a feature, not a label: a method's view has
+it for every split, test included, which is what lets a method keep a downstream set's
+validation and test molecules out of its pre-training data.
 """
 
 from __future__ import annotations
@@ -103,6 +109,7 @@ def load(name: str, root: str, featurization: str = "hu", split: str = "scaffold
         graphs=graphs,
         items=items,
         labels=labels,
+        raw={"smiles": list(payload["smiles"])},
         info=info,
         categorical=BY_FEATURIZATION[featurization],
     )
