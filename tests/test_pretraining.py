@@ -81,7 +81,7 @@ def test_a_node_level_stage_is_shared_across_datasets_seeds_and_methods_and_rebu
             ["attrmasking", "supervised"] if record["cell"]["method"]["name"] == "supervised-pretrain" else ["attrmasking"])
 
 
-@pytest.mark.parametrize("strategy", ["contextpred", "edgepred", "infomax"])
+@pytest.mark.parametrize("strategy", ["contextpred", "edgepred", "infomax", "l2p-gnn"])
 def test_every_node_level_strategy_pretrains_and_fine_tunes(harness_run, molecule_root, tmp_path, strategy):
     (record,) = _run(harness_run, molecule_root, tmp_path, [{"name": strategy, "params": {**FAST, **NODE_LEVEL}}], seeds=1, datasets=("bace",))
     (stage,) = record["stages"]

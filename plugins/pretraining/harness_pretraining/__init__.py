@@ -21,6 +21,12 @@ Methods (one code path for fine-tuning, :mod:`.finetune`):
   random weights (``init: none``: the naive multi-task baseline) or from a node-level
   checkpoint (``init: attrmasking`` etc.: Hu et al.'s node-then-graph strategy), then
   fine-tuning.
+- ``l2p-gnn``: L2P-GNN's MAML-style pre-training on the unlabelled corpus (:mod:`.l2p_gnn`:
+  node-level link prediction on support/query edges and graph-level sub-structure matching
+  with a learnable pooling matrix, one differentiable inner step each through
+  ``torch.func.functional_call``, second order unless ``first_order``; Lu et al.'s defaults:
+  batch 64, 100 epochs, Adam lr 1e-3, dropout 0, inner step sizes 1e-3, 10 support and 5
+  query edges), then fine-tuning like the others.
 
 Pre-trained checkpoints are stages (:mod:`.stages`) shared by every method of the plugin: a
 grid over many downstream sets and fine-tuning seeds pre-trains once per strategy, corpus, GNN
@@ -36,6 +42,10 @@ What differs from the references:
   sample;
 - node-level pre-training drops an incomplete last mini-batch (infomax and context prediction
   pair each molecule with another of its batch); the reference keeps it;
+- L2P-GNN was published on biology ego-networks and a DBLP corpus, fine-tuned with a head on
+  the pooled graph and its centre node; on molecules it is fine-tuned like Hu et al.'s
+  (mean pooling), and :mod:`.l2p_gnn` lists where its meta loss departs from the reference
+  code;
 - the fine-tuning curve: the harness scores validation and test after every epoch and reports
   the best-validation epoch (the released parser's rule); the last epoch stays in the record.
 """
@@ -58,13 +68,22 @@ _NODE_LEVEL_PRETRAINING = (
     Param("corpus", "dataset", "zinc", "unlabelled pre-training corpus (a dataset reference, e.g. {name: zinc, params: {size: 0}} for all 1.58M molecules)"),
     Param("pretrain_epochs", "int", 100, "node-level pre-training epochs", minimum=1),
     Param("pretrain_batch_size", "int", 256, "molecules per node-level pre-training mini-batch", minimum=2),
-    Param("pretrain_lr", "float", 0.001, "node-level pre-training Adam learning rate", minimum=0, exclusive_minimum=True),
-    Param("pretrain_dropout", "float", 0.0, "GNN dropout during node-level pre-training", minimum=0, maximum=1),
+    Param("pretrain_lr", "float", 0.001, "pre-training Adam learning rate (node-level or L2P-GNN)", minimum=0, exclusive_minimum=True),
+    Param("pretrain_dropout", "float", 0.0, "GNN dropout during pre-training on the unlabelled corpus", minimum=0, maximum=1),
     Param("pretrain_seed", "int", 0, "seed of the pre-training stages (fine-tuning uses the cell's seed)", minimum=0),
 )
 _MASK_RATE = Param("mask_rate", "float", 0.15, "attrmasking: share of atoms masked per molecule (floor(rate n) + 1)", minimum=0, exclusive_minimum=True, maximum=1)
 _CONTEXT_SIZE = Param("context_size", "int", 3, "contextpred: r2 - r1, the context ring's width in hops (r1 = layers - 1); the context GNN's depth", minimum=1)
 _STRATEGY_PARAMS = {"attrmasking": (_MASK_RATE,), "contextpred": (_CONTEXT_SIZE,), "edgepred": (), "infomax": ()}
+_L2P = (
+    Param("pretrain_epochs", "int", 100, "L2P-GNN pre-training epochs", minimum=1),
+    Param("pretrain_batch_size", "int", 64, "molecules (tasks) per L2P-GNN meta batch", minimum=2),
+    Param("node_step_size", "float", 0.001, "L2P-GNN: step size of the node-level inner step on the GNN", minimum=0),
+    Param("graph_step_size", "float", 0.001, "L2P-GNN: step size of the graph-level inner step on the pooling matrix", minimum=0),
+    Param("support_size", "int", 10, "L2P-GNN: support edges (and as many non-edges) per molecule", minimum=1),
+    Param("query_size", "int", 5, "L2P-GNN: query edges (and as many non-edges) per molecule", minimum=1),
+    Param("first_order", "bool", False, "L2P-GNN: first-order meta-gradient (the inner step's gradient detached) instead of second order"),
+)
 _SUPERVISED = (
     Param("init", "str", "none", "weights supervised pre-training starts from: none (naive multi-task) or a node-level strategy's checkpoint (node-then-graph)",
           choices=("none", *_NODE_LEVEL)),
@@ -98,4 +117,12 @@ def harness_methods():
         _method("supervised-pretrain", "SupervisedPretraining",
                 "Graph-level multi-task pre-training on a labelled corpus, from random weights (naive multi-task) or a node-level checkpoint (node-then-graph), then fine-tuning.",
                 (*_FINETUNING, *_SUPERVISED, *_NODE_LEVEL_PRETRAINING, _MASK_RATE, _CONTEXT_SIZE)),
+        _method("l2p-gnn", "L2P", "L2P-GNN's meta-learned pre-training (node- and graph-level adaptation, differentiable inner steps), then fine-tuning.",
+                (*_FINETUNING, *_override(_NODE_LEVEL_PRETRAINING, _L2P), *_L2P[2:])),
     ]
+
+
+def _override(params: tuple, replacements: tuple) -> tuple:
+    """``params`` with those of the same name replaced (same order)."""
+    by_name = {param.name: param for param in replacements}
+    return tuple(by_name.get(param.name, param) for param in params)

@@ -53,6 +53,14 @@ def _strategy(name: str) -> type:
 AttrMasking, ContextPred, EdgePred, Infomax = (_strategy(name) for name in ("attrmasking", "contextpred", "edgepred", "infomax"))
 
 
+class L2P(NodeLevel):
+    """``l2p-gnn``: L2P-GNN's meta-learned pre-training on the unlabelled corpus (node-level link
+    prediction and graph-level sub-structure matching, one differentiable inner step each), then
+    fine-tuning like Hu et al."""
+
+    strategy = "l2p-gnn"
+
+
 class SupervisedPretraining(Finetuning):
     """``supervised-pretrain``: graph-level multi-task pre-training on the labelled corpus, from
     random weights (``init: none``, the naive multi-task baseline) or from a node-level

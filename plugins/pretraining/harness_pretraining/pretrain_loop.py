@@ -35,7 +35,9 @@ def pretrain(gnn: nn.Module, heads: nn.Module, loss: Callable, graphs: list, set
         raise ValueError(f"{label}: the pre-training corpus has no molecules")
     gnn.to(context.device).train()
     heads.to(context.device).train()
-    optimizer = torch.optim.Adam([*gnn.parameters(), *heads.parameters()], lr=settings.lr)
+    # an objective may hold the GNN itself (L2P-GNN adapts it): each parameter once
+    parameters = list({id(parameter): parameter for parameter in [*gnn.parameters(), *heads.parameters()]}.values())
+    optimizer = torch.optim.Adam(parameters, lr=settings.lr)
     loader = DataLoader(graphs, batch_size=settings.batch_size, shuffle=True, drop_last=len(graphs) > settings.batch_size)
     losses, seconds = [], []
     for epoch in range(settings.epochs):

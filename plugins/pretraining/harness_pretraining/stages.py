@@ -70,7 +70,7 @@ def node_level(context, gnn: Gnn, plan: NodeLevelPlan, task) -> tuple[dict, str]
         def context_gnn():
             return gnn.build(corpus.in_dim, corpus.categorical, dropout=plan.dropout, num_layers=context_layers)
 
-        objective = strategies.objective(plan.strategy, plan.strategy_settings, gnn.width, gnn.num_layers, corpus.categorical, context_gnn)
+        objective = strategies.objective(plan.strategy, plan.strategy_settings, gnn.width, gnn.num_layers, corpus.categorical, context_gnn, model)
         graphs = [corpus.graphs[i] for i in corpus.items["train"].tolist()]
         return pretrain(model, objective, lambda batch: objective.loss(model, batch), graphs, plan.settings, context, plan.strategy)
 
