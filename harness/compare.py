@@ -28,5 +28,12 @@ def comparison_table(rows: list[Row], higher_is_better: bool) -> tuple[list[str]
 
 
 def _same(row: Row, submitted: Row) -> bool:
-    ours = row.names
-    return all(ours.get(axis) == name for axis, name in submitted.names.items())
+    """Whether ``row`` has the components (and the parameter values, where the entry gives some)
+    that a submitted entry's ``match`` names."""
+    for axis, entry in submitted.config.items():
+        ours = row.config.get(axis, {})
+        if ours.get("name") != entry["name"]:
+            return False
+        if any(ours.get("params", {}).get(name) != value for name, value in entry.get("params", {}).items()):
+            return False
+    return True

@@ -197,7 +197,7 @@ def rows_from_submissions(submissions: Iterable[Submission]) -> list[Row]:
             date=s.date,
             references="; ".join(s.references) or s.source,
             submitted=True,
-            config={axis: {"name": name} for axis, name in s.match.items()},
+            config={axis: {"name": entry} if isinstance(entry, str) else {"params": {}, **entry} for axis, entry in s.match.items()},
             contact=s.contact,
         )
         for s in submissions

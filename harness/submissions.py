@@ -28,6 +28,7 @@ Example::
     references: [https://arxiv.org/abs/1710.10903]
     source: Velickovic et al., ICLR 2018, Table 2
     match: {backbone: gat, method: supervised}   # optional: which harness rows it compares to
+                                                 # (an axis may also be {name: ..., params: {...}})
     metric: acc                                  # optional: else the folder's _dataset.yaml
 """
 
@@ -61,6 +62,15 @@ SCORE_FORMS = "{mean, std}, a number, or a list of per-seed scores"
 #: the folder name :func:`path_component` gives a name that is not a plain file name
 CLEANED_FOLDER = re.compile(r".*~[0-9a-f]{12}")
 PLAIN_NAMES = "ASCII letters, digits, '-', '_' and '.', not starting with '.'"
+
+
+def _matchable(entry: Any) -> bool:
+    """A ``match`` value: a component name, or a name with the parameter values that tell its
+    row apart (``{name: supervised-pretrain, params: {init: contextpred}}``)."""
+    if isinstance(entry, str):
+        return True
+    return (isinstance(entry, dict) and set(entry) <= {"name", "params"} and isinstance(entry.get("name"), str)
+            and isinstance(entry.get("params", {}), dict))
 
 
 class SubmissionError(ValueError):
@@ -255,8 +265,8 @@ def _check(path: Path, dataset: str, problems: _Problems, folder_metric: str | N
         for axis, name in match.items():
             if axis not in MATCH_AXES:
                 problems.add(f"match.{axis}", f"unknown axis; {suggest(str(axis), list(MATCH_AXES))}")
-            elif not isinstance(name, str):
-                problems.add(f"match.{axis}", f"must be a component name (a string), got {name!r}")
+            elif not _matchable(name):
+                problems.add(f"match.{axis}", f"must be a component name (a string) or {{name: <component>, params: {{...}}}} (the parameters that set the row apart), got {name!r}")
     if raw.get("dataset") is not None and raw["dataset"] != dataset:
         problems.add("dataset", f"names {raw['dataset']!r}, but the entry lies in the folder of dataset {dataset!r}; move it, or leave the key out")
     if problems.found:

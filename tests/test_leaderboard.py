@@ -295,6 +295,33 @@ def test_comparison_table_pairs_matched_and_best_entries():
     assert line[6] == "Best" and line[7] == "-0.0803"
 
 
+def test_a_match_with_parameters_pairs_only_the_row_with_those_values():
+    def ours(label: str, init: str) -> Row:
+        config = {"backbone": {"name": "gin-mol", "params": {}}, "method": {"name": "supervised-pretrain", "params": {"init": init, "epochs": 100}}}
+        return Row(method=label, test=ScoreSummary(0.7, 0.01, 10), valid=None, ext_data=False, params=None, hardware=None, date=None,
+                   references="", submitted=False, config=config)
+
+    entry = Row(method="ContextPred + Sup (paper)", test=ScoreSummary(0.742, None, 10), valid=None, ext_data=False, params=None,
+                hardware=None, date=None, references="ref", submitted=True,
+                config={"method": {"name": "supervised-pretrain", "params": {"init": "contextpred"}}})
+    _, table = comparison_table([ours("naive", "none"), ours("node-then-graph", "contextpred"), entry], True)
+    matched = {line[0]: line[3] for line in table}
+    assert matched == {"naive": "", "node-then-graph": "ContextPred + Sup (paper)"}
+
+
+def test_a_submitted_match_may_name_parameters(tmp_path):
+    (tmp_path / "bace").mkdir()
+    (tmp_path / "bace" / "_dataset.yaml").write_text("metric: rocauc\n")
+    path = tmp_path / "bace" / "contextpred-sup.yaml"
+    path.write_text("method: ContextPred + Sup\nsource: s\ntest: {mean: 0.845, std: null}\nseeds: 10\nreferences: [r]\n"
+                    "match: {method: {name: supervised-pretrain, params: {init: contextpred}}}\n")
+    (entry,) = load_submissions(tmp_path, "bace")
+    assert entry.match == {"method": {"name": "supervised-pretrain", "params": {"init": "contextpred"}}}
+    path.write_text(path.read_text().replace("params: {init: contextpred}", "params: [init]"))
+    with pytest.raises(SubmissionError, match=r"match\.method.*must be a component name \(a string\) or \{name"):
+        load_submissions(tmp_path, "bace")
+
+
 # -- the shipped submissions -------------------------------------------------------------------
 
 
