@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from harness.checkpoints import checkpoint
+from harness.objectives.contrast import NotEnoughGraphs
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,8 @@ class PretrainSettings:
 
 def pretrain(gnn: nn.Module, heads: nn.Module, loss: Callable, graphs: list, settings: PretrainSettings, context, label: str) -> dict:
     """Train ``gnn`` and ``heads`` with ``loss(batch)`` on ``graphs``; returns the stage payload:
-    the GNN's weights (``gnn``), the mean loss per epoch and the seconds per epoch."""
+    the GNN's weights (``gnn``), the mean loss per epoch, the seconds per epoch, and how many
+    batches were skipped because the objective found fewer than two molecules to pair."""
     from torch_geometric.loader import DataLoader
 
     if not graphs:
@@ -39,24 +41,29 @@ def pretrain(gnn: nn.Module, heads: nn.Module, loss: Callable, graphs: list, set
     parameters = list({id(parameter): parameter for parameter in [*gnn.parameters(), *heads.parameters()]}.values())
     optimizer = torch.optim.Adam(parameters, lr=settings.lr)
     loader = DataLoader(graphs, batch_size=settings.batch_size, shuffle=True, drop_last=len(graphs) > settings.batch_size)
-    losses, seconds = [], []
+    losses, seconds, skipped = [], [], 0
     for epoch in range(settings.epochs):
         start, total, count = time.perf_counter(), 0.0, 0
         for batch in loader:
             batch = batch.to(context.device)
             optimizer.zero_grad()
-            value = loss(batch)
+            try:
+                value = loss(batch)
+            except NotEnoughGraphs:
+                # too few molecules of the batch have what the objective pairs (a context ring)
+                skipped += 1
+                continue
             value.backward()
             optimizer.step()
             total, count = total + value.item(), count + 1
         losses.append(total / max(count, 1))
         seconds.append(time.perf_counter() - start)
         context.log_progress(epoch, settings.epochs, **{f"{label}_loss": losses[-1]})
-    return {"gnn": checkpoint(gnn), "losses": torch.tensor(losses), "seconds": torch.tensor(seconds)}
+    return {"gnn": checkpoint(gnn), "losses": torch.tensor(losses), "seconds": torch.tensor(seconds), "skipped_batches": skipped}
 
 
 def summary(payload: dict, label: str) -> dict:
     """What the record keeps of a pre-training stage (JSON values)."""
     seconds = payload["seconds"].tolist()
     return {"strategy": label, "losses": [round(value, 6) for value in payload["losses"].tolist()],
-            "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None}
+            "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None, "skipped_batches": payload.get("skipped_batches", 0)}
