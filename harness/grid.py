@@ -9,6 +9,7 @@ Example::
 
     name: quickstart
     seeds: [0, 1]                       # or a count: `seeds: 10` means 0..9
+    dataset_seeds: {ogbn-arxiv: 1}      # optional: other seeds for some datasets (name or label)
     datasets: [synthetic-node]
     encoders: [identity]                # optional, defaults to [identity]
     backbones: [gcn, {name: gat, params: {heads: 4}, label: GAT-4}]
@@ -56,7 +57,7 @@ from harness.registry import Registry
 from harness.suggest import suggest
 
 AXIS_KEYS = {f"{axis}s": axis for axis in AXES}
-TOP_LEVEL_KEYS = ("name", "description", "seeds", "split", "groups", *AXIS_KEYS, "defaults", "include", "exclude")
+TOP_LEVEL_KEYS = ("name", "description", "seeds", "dataset_seeds", "split", "groups", *AXIS_KEYS, "defaults", "include", "exclude")
 ENTRY_KEYS = ("name", "params", "label")
 SPLIT_KEYS = ("protocol", "folds")
 DEFAULT_ENCODERS = [DEFAULT_ENCODER]
@@ -222,6 +223,7 @@ class GridBuilder:
         self.split: tuple[str, int | None] = (FIXED, None)
         #: group name -> its member datasets (as given, parameters unresolved)
         self.groups: dict[str, list[ComponentRef]] = {}
+        self.dataset_seeds: dict[str, list[int]] = {}
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(Problem(where, message))
@@ -238,6 +240,7 @@ class GridBuilder:
         self.split = self._split()
         self.groups = self._groups()
         axes = {axis: self._axis(key, axis) for key, axis in AXIS_KEYS.items()}
+        self.dataset_seeds = self._dataset_seeds(axes)
         includes = self._rules("include", required=("dataset", "backbone", "method"))
         defaults = self._defaults(axes, includes)
         excludes = self._rules("exclude", required=())
@@ -258,34 +261,53 @@ class GridBuilder:
         if "seeds" not in self.raw:
             self.problem("seeds", "missing; give a list of seeds like [0, 1, 2] or a count like 10")
             return []
-        seeds = self.raw["seeds"]
+        return self._seed_list("seeds", self.raw["seeds"])
+
+    def _seed_list(self, where: str, seeds: Any) -> list[int]:
+        """A seed count or list (at ``where``) as the list of seeds."""
         if isinstance(seeds, int) and not isinstance(seeds, bool):
             if seeds < 1:
-                self.problem("seeds", f"a seed count must be at least 1, got {seeds}")
+                self.problem(where, f"a seed count must be at least 1, got {seeds}")
                 return []
             if seeds > MAX_SEEDS:
-                self.problem("seeds", f"a seed count must be at most {MAX_SEEDS:,}, got {seeds:,}")
+                self.problem(where, f"a seed count must be at most {MAX_SEEDS:,}, got {seeds:,}")
                 return []
             return list(range(seeds))
         if not isinstance(seeds, list):
-            self.problem("seeds", f"must be a list of non-negative integers or a count, got {type(seeds).__name__} ({seeds!r})")
+            self.problem(where, f"must be a list of non-negative integers or a count, got {type(seeds).__name__} ({seeds!r})")
             return []
         if not seeds:
-            self.problem("seeds", "is empty; give at least one seed")
+            self.problem(where, "is empty; give at least one seed")
         if len(seeds) > MAX_SEEDS:
-            self.problem("seeds", f"lists {len(seeds):,} seeds; at most {MAX_SEEDS:,} are allowed")
+            self.problem(where, f"lists {len(seeds):,} seeds; at most {MAX_SEEDS:,} are allowed")
             return []
         valid: list[int] = []
         for i, seed in enumerate(seeds):
             if isinstance(seed, bool) or not isinstance(seed, int):
-                self.problem(f"seeds[{i}]", f"must be a non-negative integer, got {type(seed).__name__} ({seed!r})")
+                self.problem(f"{where}[{i}]", f"must be a non-negative integer, got {type(seed).__name__} ({seed!r})")
             elif seed < 0:
-                self.problem(f"seeds[{i}]", f"must be a non-negative integer, got {seed}")
+                self.problem(f"{where}[{i}]", f"must be a non-negative integer, got {seed}")
             elif seed in valid:
-                self.problem(f"seeds[{i}]", f"duplicate seed {seed}")
+                self.problem(f"{where}[{i}]", f"duplicate seed {seed}")
             else:
                 valid.append(seed)
         return valid
+
+    def _dataset_seeds(self, axes) -> dict[str, list[int]]:
+        """``dataset_seeds: {<dataset name or label>: <count or list>}``: other seeds for some of
+        the grid's datasets (fewer for the large ones, more for the small ones)."""
+        raw = self.raw.get("dataset_seeds") or {}
+        if not isinstance(raw, dict):
+            self.problem("dataset_seeds", f"must be a mapping of dataset names or labels to seeds (a count or a list), got {type(raw).__name__}")
+            return {}
+        named = {name for ref in axes["dataset"] if ref is not None for name in (ref.label, ref.name) if name}
+        overrides = {}
+        for name, seeds in raw.items():
+            if name not in named:
+                self.problem(f"dataset_seeds.{name}", f"names no dataset of the grid; {suggest(str(name), sorted(named))}")
+                continue
+            overrides[name] = self._seed_list(f"dataset_seeds.{name}", seeds)
+        return overrides
 
     def _split(self) -> tuple[str, int | None]:
         """The split protocol and, for folds, the fold count."""
@@ -604,7 +626,9 @@ class GridBuilder:
                 if dropped not in grid.dropped:
                     grid.dropped.append(dropped)
                 continue
-            for split, seed in _splits_and_seeds(protocol, count, seeds):
+            dataset = refs["dataset"]
+            chosen = self.dataset_seeds.get(dataset.label or dataset.name, self.dataset_seeds.get(dataset.name, seeds))
+            for split, seed in _splits_and_seeds(protocol, count, chosen):
                 cell = Cell(**refs, seed=seed, split=split)
                 if cell.id not in seen:
                     seen.add(cell.id)
@@ -617,7 +641,8 @@ class GridBuilder:
         for axis in AXES:
             combos *= len(axes[axis])
         combos += len(includes)
-        cells = combos * len(seeds) * (self.split[1] or 1)
+        most = max([len(seeds), *(len(chosen) for chosen in self.dataset_seeds.values())])
+        cells = combos * most * (self.split[1] or 1)
         if cells > MAX_CELLS:
             sizes = " x ".join(f"{len(axes[axis])} {axis}s" for axis in AXES)
             message = f"expands to {cells:,} cells ({sizes}, plus {len(includes)} included, times {len(seeds)} seeds"

@@ -90,6 +90,20 @@ def test_seed_list_is_used_as_given(tmp_path, harness_registry):
     assert sorted(cell.seed for cell in grid.cells) == [3, 7]
 
 
+def test_dataset_seeds_give_some_datasets_other_seeds(tmp_path, harness_registry):
+    spec = grid_spec(seeds=4, datasets=[NODE, {"name": MULTILABEL, "label": "big"}], dataset_seeds={"big": 1, NODE: [5, 6]})
+    grid = load(tmp_path, harness_registry, spec)
+    seeds = {name: sorted(c.seed for c in grid.cells if c.dataset.name == name) for name in (NODE, MULTILABEL)}
+    assert seeds == {NODE: [5, 6], MULTILABEL: [0]}
+
+
+def test_dataset_seeds_name_the_grid_s_datasets_and_are_seeds(tmp_path, harness_registry):
+    problems = problems_of(tmp_path, harness_registry, grid_spec(dataset_seeds={"cora": 1, NODE: 0}))
+    assert any(p.startswith("dataset_seeds.cora: names no dataset of the grid") for p in problems), problems
+    assert any(p.startswith(f"dataset_seeds.{NODE}: a seed count must be at least 1") for p in problems), problems
+    assert problems_of(tmp_path, harness_registry, grid_spec(dataset_seeds=[1]))[0].startswith("dataset_seeds: must be a mapping")
+
+
 # -- parameters ----------------------------------------------------------------------------
 
 
