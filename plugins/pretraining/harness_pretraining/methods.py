@@ -46,11 +46,30 @@ class NodeLevel(Finetuning):
         return payload["gnn"], {"pretraining": [summary(payload, self.strategy)]}
 
 
-def _strategy(name: str) -> type:
-    return type(name.capitalize(), (NodeLevel,), {"strategy": name, "__doc__": f"``{name}``: {NodeLevel.__doc__.split(':', 1)[1].strip()}"})
+class AttrMasking(NodeLevel):
+    """``attrmasking``: mask atoms, predict their types (:mod:`harness.objectives.attribute_masking`)."""
+
+    strategy = "attrmasking"
 
 
-AttrMasking, ContextPred, EdgePred, Infomax = (_strategy(name) for name in ("attrmasking", "contextpred", "edgepred", "infomax"))
+class ContextPred(NodeLevel):
+    """``contextpred``: a root's substructure against its context ring, encoded by a separate
+    context GNN (:mod:`harness.objectives.context_prediction`)."""
+
+    strategy = "contextpred"
+
+
+class EdgePred(NodeLevel):
+    """``edgepred``: bonds against non-bonds by dot product (:mod:`harness.objectives.edge_prediction`)."""
+
+    strategy = "edgepred"
+
+
+class Infomax(NodeLevel):
+    """``infomax``: atoms against their molecule's summary and another molecule's
+    (:mod:`harness.objectives.infomax`)."""
+
+    strategy = "infomax"
 
 
 class L2P(NodeLevel):
