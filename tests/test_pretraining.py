@@ -172,3 +172,19 @@ def test_a_checkpoint_loads_into_the_fine_tuning_gnn_with_weights_only_and_other
     assert all(torch.equal(fine_tuned.state_dict()[name], tensor) for name, tensor in state.items())
     with pytest.raises(CheckpointMismatch, match=r"the attrmasking checkpoint does not fit the GINMol.*convs\.0\.mlp\.0\.weight: checkpoint \(32, 16\), model \(64, 32\)"):
         load_checkpoint(_gin(coding, hidden=32)(2, 32), state, "the attrmasking checkpoint")
+
+
+@pytest.mark.parametrize("change", [
+    {"pretrain_epochs": 2}, {"pretrain_seed": 1}, {"pretrain_lr": 0.01}, {"pretrain_dropout": 0.1},
+    {"pretrain_batch_size": 8}, {"corpus": {"name": "zinc", "params": {"size": 30}}},
+])
+def test_any_pretraining_parameter_rebuilds_the_stage_and_a_fine_tuning_one_does_not(harness_run, molecule_root, tmp_path, change):
+    methods = [
+        {"name": "edgepred", "label": "base", "params": {**FAST, **NODE_LEVEL}},
+        {"name": "edgepred", "label": "changed", "params": {**FAST, **NODE_LEVEL, **change}},
+        {"name": "edgepred", "label": "other-fine-tuning", "params": {**FAST, **NODE_LEVEL, "lr": 0.01}},
+    ]
+    records = _run(harness_run, molecule_root, tmp_path, methods, seeds=1, datasets=("bace",))
+    stage = {record["cell"]["method"]["label"]: record["stages"][0] for record in records}
+    assert stage["changed"]["key"] != stage["base"]["key"] == stage["other-fine-tuning"]["key"]
+    assert stage["changed"]["status"] == "built" and sorted(s["status"] for s in stage.values()) == ["built", "built", "reused"]
