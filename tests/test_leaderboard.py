@@ -337,7 +337,8 @@ def test_every_shipped_submission_loads_with_a_source():
             assert entry.references, entry.path
             assert entry.params is None or isinstance(entry.params, int), entry.path
             assert entry.test.std is None or entry.test.n > 1, entry.path
-            expected_seeds = 10 if dataset.startswith("ogbn-") else 100
+            # OGB and Hu et al. (the molecule sets) average 10 runs; Planetoid's papers 100
+            expected_seeds = 100 if dataset in ("cora", "citeseer") else 10
             assert entry.test.n == expected_seeds, entry.path
             assert Path(entry.path).stem == re.sub(r"[^a-z0-9]+", "-", entry.method.lower()).strip("-")
     import yaml
