@@ -132,7 +132,7 @@ def _gin(categorical, **params):
     return BackboneFactory(registry.get("backbone", "gin-mol"), {**TINY_GIN["params"], **params}, "graph-classification", categorical)
 
 
-def test_supervised_pretraining_reads_no_downstream_label_and_holds_no_downstream_valid_or_test_molecule(molecule_root, tmp_path, fresh_cache, monkeypatch):
+def test_supervised_pretraining_reads_no_downstream_label_holds_no_downstream_molecule_and_reports_progress(molecule_root, tmp_path, fresh_cache, monkeypatch):
     from harness.cell import Cell, ComponentRef
     from harness.context import RunContext
     from harness_pretraining import stages
@@ -149,7 +149,9 @@ def test_supervised_pretraining_reads_no_downstream_label_and_holds_no_downstrea
     monkeypatch.setattr(stages, "labelled_corpus", lambda *args, **kwargs: corpora.append(real(*args, **kwargs)) or corpora[-1])
     downstream.labels = _Tripwire()
     cell = Cell(ComponentRef("bace"), ComponentRef("identity"), ComponentRef("gin-mol", TINY_GIN["params"]), ComponentRef("supervised-pretrain"), seed=0)
-    context = RunContext(cell, fresh_cache, "cpu", None, load_task=lambda reference, params: views[reference["name"]], epoch_finished=lambda *args: None)
+    progress = []
+    context = RunContext(cell, fresh_cache, "cpu", None, load_task=lambda reference, params: views[reference["name"]],
+                         epoch_finished=lambda cell, step, steps, metrics: progress.append((step, steps, sorted(metrics))))
     gnn = Gnn(_gin(downstream.categorical), cell.backbone.identity())
     references = [{"name": name, "params": {}, "version": "1"} for name in ("bbbp", "bace")]
     plan = stages.SupervisedPlan(references, 0, PretrainSettings(1, 16, 0.001), 0.2, 0)
@@ -158,6 +160,7 @@ def test_supervised_pretraining_reads_no_downstream_label_and_holds_no_downstrea
     assert corpus.smiles and not held & set(corpus.smiles)
     assert summary["sources"]["bbbp"]["held_out"] == len(held & source_training)
     assert set(payload) >= {"gnn", "losses", "seconds"}
+    assert progress == [(0, 1, ["supervised_loss"])] and context.curve == []  # shown, not in the cell's curve
 
 
 def test_a_checkpoint_loads_into_the_fine_tuning_gnn_with_weights_only_and_other_shapes_are_refused(molecule_root, tmp_path, fresh_cache):
