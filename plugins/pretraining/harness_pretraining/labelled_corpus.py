@@ -116,9 +116,10 @@ class LabelledCorpus:
         }
 
 
-def sources_for(downstream: str) -> tuple[str, ...]:
-    """The classification sets that lend their training splits when ``downstream`` is the task."""
-    return tuple(name for name in CLASSIFICATION_SETS if name != downstream)
+def sources_for(downstream: str, among: Sequence[str] = CLASSIFICATION_SETS) -> tuple[str, ...]:
+    """The sets of ``among`` (by default every classification set) that lend their training
+    splits when ``downstream`` is the task: all but the downstream set itself."""
+    return tuple(name for name in among if name != downstream)
 
 
 def held_out(view: SourceView) -> set[str]:

@@ -14,10 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import torch
+
+from harness.checkpoints import load_checkpoint
 from harness_pretraining import strategies
 from harness_pretraining.finetune import GraphPredictor, labelled_graphs, masked_bce
 from harness_pretraining.gnn import Gnn
-from harness_pretraining.labelled_corpus import held_out, labelled_corpus
+from harness_pretraining.labelled_corpus import held_out, labelled_corpus, sources_for
 from harness_pretraining.pretrain_loop import PretrainSettings, pretrain
 
 FAMILY = "hu-pretraining"
@@ -83,7 +86,8 @@ def supervised(context, gnn: Gnn, plan: SupervisedPlan, task, init: tuple[dict, 
     """The graph-level supervised checkpoint (from ``init``'s weights, a node-level payload and
     its key, or from random weights) on the leave-one-out labelled corpus of ``task``; returns
     the payload and what the record keeps about the corpus."""
-    sources = [context.load_task(reference) for reference in plan.sources if reference["name"] != task.name]
+    lending = sources_for(task.name, [reference["name"] for reference in plan.sources])
+    sources = [context.load_task(reference) for reference in plan.sources if reference["name"] in lending]
     for source in sources:
         same_coding(source, task, f"the labelled source {source.name}")
     removed = held_out(task)  # SMILES only: the stage never reads a downstream label
@@ -93,18 +97,10 @@ def supervised(context, gnn: Gnn, plan: SupervisedPlan, task, init: tuple[dict, 
         corpus = labelled_corpus(sources, removed, size=plan.size, seed=plan.seed)
         model = GraphPredictor(gnn.build(task.in_dim, task.categorical, dropout=plan.dropout), gnn.width, len(corpus.tasks))
         if init is not None:
-            from harness.checkpoints import load_checkpoint
-
             load_checkpoint(model.gnn, init[0]["gnn"], "the node-level checkpoint")
-        graphs = labelled_graphs(corpus.graphs, _all(corpus.graphs), corpus.labels)
+        graphs = labelled_graphs(corpus.graphs, torch.arange(len(corpus.graphs)), corpus.labels)
         payload = pretrain(model.gnn, model.head, lambda batch: masked_bce(model(batch), batch.y), graphs, plan.settings, context, "supervised")
         return {**payload, "corpus": corpus.summary()}
 
     payload = context.stage("pretrain-supervised", build, params=params, datasets=[*sources, task], seed=plan.seed, family=FAMILY)
     return payload, payload.get("corpus", {})
-
-
-def _all(graphs):
-    import torch
-
-    return torch.arange(len(graphs))
