@@ -32,6 +32,12 @@ candidate left out of the ranking (the query itself and its known edges: trainin
 for the test split validation edges too). A method returns one score per (query, candidate
 node) pair, ``(n, num_nodes)``; the harness computes the metrics.
 
+A node task may hold one more labelled split, ``meta`` (:data:`META`): items whose labels a
+method may use to learn *how* it trains (LTD learns its per-node distillation temperatures on
+them), never in a loss on its own predictions; a method that knows nothing of it ignores it, so
+that it trains on ``train`` alone like every method it is compared with. Its labels reach the
+method like the training labels; the harness never scores it.
+
 ``metric`` names a registered metric (:mod:`harness.metrics`); ``extra_metrics`` names more that
 the harness also reports for the validation and test predictions (the record's ``metrics``).
 """
@@ -50,7 +56,10 @@ from harness.components import TaskType
 from harness.features import CategoricalFeatures
 
 SPLITS = ("train", "valid", "test")
-METHOD_SPLITS = ("train", "valid")
+#: the optional split of labelled items for learning how to train (see the module docstring)
+META = "meta"
+#: the splits whose labels a method sees
+METHOD_SPLITS = ("train", "valid", META)
 
 
 class HiddenLabelError(KeyError):
@@ -91,6 +100,9 @@ class Task:
         for split in SPLITS:
             if split not in self.items or split not in self.labels:
                 raise ValueError(f"task {self.name!r}: items and labels must have the splits {SPLITS}")
+        unknown = sorted((set(self.items) | set(self.labels)) - {*SPLITS, META})
+        if unknown or (META in self.items) != (META in self.labels):
+            raise ValueError(f"task {self.name!r}: splits are {SPLITS} and optionally {META!r} (items and labels both), got items {sorted(self.items)} and labels {sorted(self.labels)}")
         if self.categorical:
             sample = self.graphs[0] if self.graphs is not None else self.data
             _check_codes(self.name, "x", getattr(sample, "x", None), self.categorical.node)
@@ -149,7 +161,7 @@ class Task:
         """The task as a method may see it: no test labels anywhere."""
         data = _without_labels(self.data) if self.data is not None else None
         graphs = [_without_labels(g) for g in self.graphs] if self.graphs is not None else None
-        labels = {split: self.labels[split] for split in METHOD_SPLITS}
+        labels = {split: self.labels[split] for split in METHOD_SPLITS if split in self.labels}
         return TaskView(self, data, graphs, MappingProxyType(labels))
 
 

@@ -183,7 +183,7 @@ def test_planetoid_per_seed_is_a_random_split_per_seed(harness_registry, shared_
 
 def test_declared_protocols_of_the_builtin_datasets(harness_registry):
     get = lambda name: harness_registry.get("dataset", name)
-    assert get("amazon-photo").splits == ("fixed", "per-seed") and get("amazon-photo").split_params == ("split_seed",)
+    assert get("amazon-photo").splits == ("fixed", "per-seed") and get("amazon-photo").split_params == ("split", "split_seed")
     assert get("citeseer-tag").splits == ("fixed", "per-seed")
     assert get("bbbp").splits == ("fixed", "per-seed") and get("zinc").splits == ()
     assert "folds" in get("synthetic-graph").splits

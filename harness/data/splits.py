@@ -22,7 +22,7 @@ Example, a loader offering the three protocols::
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from typing import Iterable, Mapping
 
 import numpy as np
 
@@ -31,10 +31,12 @@ from harness.cell import FIXED, FOLDS, PER_SEED, SPLIT_PROTOCOLS, Split
 __all__ = [
     "FIXED",
     "FOLDS",
+    "LTD_PER_CLASS",
     "PER_SEED",
     "SPLIT_PROTOCOLS",
     "Split",
     "fold_split",
+    "per_class_parts",
     "per_class_split",
     "per_class_train_split",
     "random_fraction_split",
@@ -42,6 +44,12 @@ __all__ = [
 ]
 
 Parts = dict[str, np.ndarray]
+
+#: LTD's protocol (Guo et al., WSDM 2023), per class: 20 training nodes (hard labels), 20 for
+#: the ``meta`` split (only for learning how to distil) and 10 validation nodes (early
+#: stopping); every other node of the largest connected component is a test node
+#: (:func:`harness.data.components.ltd_split`)
+LTD_PER_CLASS = {"train": 20, "meta": 20, "valid": 10}
 
 
 def _sorted_parts(**parts: Iterable[int]) -> Parts:
@@ -84,16 +92,31 @@ def per_class_split(labels: np.ndarray, seed: int, train_per_class: int, valid_p
     """Per class, ``train_per_class`` training and ``valid_per_class`` validation items drawn
     from ``seed``; every other item is a test item (Shchur et al. 2018's protocol). A class too
     small to leave a test item is an error."""
+    return per_class_parts(labels, seed, {"train": train_per_class, "valid": valid_per_class})
+
+
+def per_class_parts(labels: np.ndarray, seed: int, per_class: Mapping[str, int], exclude: Iterable[int] = ()) -> Parts:
+    """Per class, the items of each part of ``per_class`` (part name -> count, drawn in that
+    order from one permutation of the class's items) and every other item for ``test``, all
+    drawn from ``seed``. LTD's protocol is ``{"train": 20, "meta": 20, "valid": 10}``. Items in
+    ``exclude`` (unlabelled ones) are in no part. A class too small to leave a test item is an
+    error."""
     labels = np.asarray(labels)
+    pool = np.ones(len(labels), dtype=bool)
+    pool[np.asarray(list(exclude), dtype=np.int64)] = False
     rng = np.random.default_rng(seed)
-    parts: dict[str, list[np.ndarray]] = {"train": [], "valid": [], "test": []}
-    for c in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == c))
-        if len(members) <= train_per_class + valid_per_class:
-            raise ValueError(f"class {c} has {len(members)} items: {train_per_class} training and {valid_per_class} validation items per class leave none for test")
-        parts["train"].append(members[:train_per_class])
-        parts["valid"].append(members[train_per_class : train_per_class + valid_per_class])
-        parts["test"].append(members[train_per_class + valid_per_class :])
+    needed = sum(per_class.values())
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in [*per_class, "test"]}
+    for c in np.unique(labels[pool]):
+        members = rng.permutation(np.flatnonzero(pool & (labels == c)))
+        if len(members) <= needed:
+            counts = " and ".join(f"{count} {name}" for name, count in per_class.items())
+            raise ValueError(f"class {c} has {len(members)} items: {counts} items per class leave none for test")
+        start = 0
+        for name, count in per_class.items():
+            parts[name].append(members[start : start + count])
+            start += count
+        parts["test"].append(members[start:])
     return _sorted_parts(**{name: np.concatenate(index) for name, index in parts.items()})
 
 

@@ -15,6 +15,10 @@ Splits:
   grid's ``split: per-seed``, from the cell's seed instead: one random split per seed). One
   difference: CiteSeer's 15 nodes that appear in the graph but not in ``test.index`` (PyG pads
   them with zero features and label 0) have no label, so they are never drawn.
+  ``train_per_class`` sets the number of training nodes per class (20 by default).
+- ``ltd``: LTD's protocol (:func:`harness.data.components.ltd_split`): the graph becomes its
+  largest connected component; per class 20 training, 20 ``meta`` and 10 validation nodes drawn
+  from ``split_seed``, every other node for test (one fixed split, as the paper's protocol).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from torch_geometric.io.planetoid import edge_index_from_dict
 from torch_geometric.transforms import NormalizeFeatures
 
 from harness.data import safe_pickle
+from harness.data.components import ltd_split
 from harness.data.splits import Split, per_class_train_split
 from harness.sparse_features import compress
 from harness.task import Task
@@ -91,29 +96,32 @@ def random_split(y: torch.Tensor, seed: int, exclude=(), per_class: int = TRAIN_
     return {split: torch.from_numpy(index) for split, index in parts.items()}
 
 
-def load(root: str, name: str, normalize_features: bool = True, split: str = "public", split_seed: int = 0, download: bool = False, split_choice: Split | None = None) -> Task:
+SPLITS = ("public", "random", "ltd")
+
+
+def load(root: str, name: str, normalize_features: bool = True, split: str = "public", split_seed: int = 0, train_per_class: int = TRAIN_PER_CLASS,
+         download: bool = False, split_choice: Split | None = None) -> Task:
     """The task of Planetoid dataset ``name`` (``cora``, ``citeseer`` or ``pubmed``); under the
     ``per-seed`` protocol, the random split drawn from the cell's seed."""
     if split_choice is not None:
         split, split_seed = "random", split_choice.index
-    if split not in ("public", "random"):
-        raise ValueError(f"split must be 'public' or 'random', got {split!r}")
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(SPLITS)}; got {split!r}")
     raw_dir = ensure_raw_dir(root, name, download)
     data = read_planetoid(raw_dir, name)
     if normalize_features:
         data = NormalizeFeatures()(data)
-    if split == "public":
-        items = {
-            "train": data.train_mask.nonzero().view(-1),
-            "valid": data.val_mask.nonzero().view(-1),
-            "test": data.test_mask.nonzero().view(-1),
-        }
-    else:
-        items = random_split(data.y, split_seed, exclude=unlabelled_nodes(raw_dir, name))
+    public = {"train": data.train_mask, "valid": data.val_mask, "test": data.test_mask}
     for mask in ("train_mask", "val_mask", "test_mask"):
         del data[mask]
+    if split == "public":
+        items = {part: mask.nonzero().view(-1) for part, mask in public.items()}
+    elif split == "random":
+        items = random_split(data.y, split_seed, exclude=unlabelled_nodes(raw_dir, name), per_class=train_per_class)
+    else:
+        data, items = ltd_split(data, split_seed, exclude=unlabelled_nodes(raw_dir, name))
     data.x = compress(data.x)
     labels = {part: data.y[index] for part, index in items.items()}
     num_classes = int(data.y.max()) + 1
-    info = {"raw_dir": str(raw_dir), "split": split, "split_seed": split_seed if split == "random" else None}
+    info = {"raw_dir": str(raw_dir), "split": split, "split_seed": None if split == "public" else split_seed}
     return Task(name=name, task_type="node-classification", metric="acc", num_outputs=num_classes, data=data, items=items, labels=labels, info=info)
