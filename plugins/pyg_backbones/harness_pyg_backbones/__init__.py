@@ -18,8 +18,8 @@ touches their stored values and the first layer is a sparse product (for APPNP, 
 propagation reads the MLP's dense output). GCN, GraphSAGE (mean, sum) and GIN aggregate by
 products with the graph's operators, built once per graph (:mod:`.adjacency`), projecting wide
 inputs before aggregating (:mod:`.sparse_propagation`); GraphSAGE with max aggregation makes a
-sparse input dense first. SIGN, SGC and RevGAT take
-dense features (the harness densifies them for a cell that uses one of them).
+sparse input dense first. SIGN, SGC and RevGAT take dense features (the harness densifies them
+for a cell that uses one of them).
 """
 
 from dataclasses import replace
