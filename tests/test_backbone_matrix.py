@@ -108,7 +108,7 @@ def test_backbones_that_embed_categorical_features_run_on_the_categorical_tasks(
     provides = REGISTRY.get("dataset", dataset).provides
     embedding = [b for b in BACKBONES if features.CAPABILITY in REGISTRY.get("backbone", b).capabilities
                  and task_type in REGISTRY.get("backbone", b).task_types and REGISTRY.get("backbone", b).needs <= provides]
-    assert {"gcn", "sage", "gat", "gin", "mlp", "sign", "revgat"} <= set(embedding)
+    assert {"gcn", "sage", "gat", "gin", "mlp", "sign", "revgat", "appnp", "sgc"} <= set(embedding)
     assert [b for b in embedding if (dataset, b) in dropped] == []
     assert all(ran[dataset, b]["status"] == "complete" for b in embedding)
 
@@ -222,7 +222,7 @@ def test_ogbs_vocabulary_gets_ogbs_encoders_and_others_the_generic_embedding():
         node_embedding(CategoricalFeatures(node=(3,), vocabulary="ogb"), 4)
 
 
-@pytest.mark.parametrize("backbone", ["gcn", "sage", "gat", "mlp", "sign", "revgat"])
+@pytest.mark.parametrize("backbone", ["gcn", "sage", "gat", "mlp", "sign", "revgat", "appnp", "sgc"])
 def test_an_embedding_backbone_keeps_its_hops_and_forward_without_propagation(backbone):
     component = REGISTRY.get("backbone", backbone)
     declared = CategoricalFeatures(node=(5, 3), vocabulary="synthetic-typed")

@@ -311,9 +311,9 @@ def test_ld_and_glem_with_a_protein_encoder_on_a_multilabel_graph_with_edge_feat
 
 
 def test_every_node_backbone_serves_the_methods_that_fit_it(tiny_bert, harness_run):
-    backbones = ("gcn", "sage", "gat", "gin", "mlp", "sign", "revgat")
+    backbones = ("gcn", "sage", "gat", "gin", "mlp", "sign", "revgat", "appnp", "sgc")
     grid = _grid(tiny_bert, [{"name": "fixed", "params": {"epochs": 5}}, {"name": "ld", "params": {**FAST, "epochs": 5}}], backbones=backbones)
-    grid["backbones"] = [{"name": name, "params": {"hidden": 8}} for name in backbones]
+    grid["backbones"] = [{"name": name, "params": {} if name == "sgc" else {"hidden": 8}} for name in backbones]  # sgc has no hidden layer
     summary, records = harness_run(grid)
     ran = sorted((r["cell"]["backbone"]["name"], r["cell"]["method"]["name"]) for r in records if r["status"] == "complete")
     expected = sorted([(b, "fixed") for b in backbones] + [(b, "ld") for b in backbones if b != "gin"])

@@ -7,7 +7,9 @@ from __future__ import annotations
 import pytest
 import torch
 
+from harness_pyg_backbones.appnp import appnp
 from harness_pyg_backbones.revgat import revgat
+from harness_pyg_backbones.sgc import sgc
 from harness_pyg_backbones.sign import sign
 from harness_pyg_backbones.stack import gat, gcn, gin, mlp, sage
 
@@ -37,7 +39,9 @@ def _self_loops():
     lambda: sign(IN, OUT, "node-classification", hops=3, operator="mean", **COMMON),
     lambda: sign(IN, OUT, "node-classification", hops=2, operator="sym", **COMMON),
     lambda: revgat(IN, OUT, "node-classification", **REVGAT),
-], ids=["gcn", "sage-mean", "sage-max", "gat", "mlp", "sign-mean", "sign-sym", "revgat"])
+    lambda: appnp(IN, OUT, "node-classification", K=5, alpha=0.2, **COMMON),
+    lambda: sgc(IN, OUT, "node-classification", K=2),
+], ids=["gcn", "sage-mean", "sage-max", "gat", "mlp", "sign-mean", "sign-sym", "revgat", "appnp", "sgc"])
 def test_equals_the_forward_where_each_node_is_its_only_neighbour(make):
     torch.manual_seed(0)
     model = make().eval()
@@ -79,7 +83,7 @@ def test_hops_and_layers_without_such_a_forward():
 
 def test_every_backbone_declaring_the_capability_honours_it(harness_registry):
     declared = sorted(name for name, c in harness_registry.components["backbone"].items() if "no-propagation" in c.capabilities)
-    assert {"gcn", "sage", "gat", "mlp", "sign", "revgat"} <= set(declared)
+    assert {"gcn", "sage", "gat", "mlp", "sign", "revgat", "appnp", "sgc"} <= set(declared)
     for name in declared:
         component = harness_registry.get("backbone", name)
         model = component.load()(IN, OUT, "node-classification", **component.defaults())

@@ -1,21 +1,25 @@
 """GNN backbones from PyTorch Geometric layers: GCN, GraphSAGE, GAT, GIN, an MLP, the
-decoupled SIGN (:mod:`.sign`) and the reversible RevGAT (:mod:`.revgat`).
+decoupled SIGN (:mod:`.sign`), APPNP (:mod:`.appnp`) and SGC (:mod:`.sgc`), and the reversible
+RevGAT (:mod:`.revgat`).
 
 Each is a stack of PyG layers with the knobs users expect (layers, hidden width, dropout,
 activation, normalisation, residual connections); :mod:`.stack` holds the one stack they share.
+SGC, a single linear map, has no such knob: only its number of propagations.
 A backbone maps node features to one row per node; methods add pooling and heads. GCN,
-GraphSAGE, GAT, the MLP, SIGN and RevGAT have the capability ``no-propagation``: they expose ``hops`` and
-``forward_without_propagation(x)`` (:mod:`.no_propagation`), which Label Deconvolution needs.
+GraphSAGE, GAT, the MLP, SIGN, APPNP, SGC and RevGAT have the capability ``no-propagation``: they
+expose ``hops`` and ``forward_without_propagation(x)`` (:mod:`.no_propagation`), which Label
+Deconvolution needs.
 Every one has the capability ``categorical-features``: integer-coded features a task declares are
 embedded (a sum of one embedding per column) before the first layer (:mod:`.categorical`).
 
-GCN, GraphSAGE, GAT, GIN and the MLP have the capability ``sparse-features``
+GCN, GraphSAGE, GAT, GIN, the MLP and APPNP have the capability ``sparse-features``
 (:mod:`harness.sparse_features`): bag-of-words inputs arrive as CSR tensors, input dropout
-touches their stored values and the first layer is a sparse product. GCN, GraphSAGE (mean, sum)
-and GIN aggregate by products with the graph's operators, built once per graph
-(:mod:`.adjacency`), projecting wide inputs before aggregating (:mod:`.sparse_propagation`);
-GraphSAGE with max aggregation makes a sparse input dense first. SIGN and RevGAT take dense
-features (the harness densifies them for a cell that uses either).
+touches their stored values and the first layer is a sparse product (for APPNP, its MLP's: the
+propagation reads the MLP's dense output). GCN, GraphSAGE (mean, sum) and GIN aggregate by
+products with the graph's operators, built once per graph (:mod:`.adjacency`), projecting wide
+inputs before aggregating (:mod:`.sparse_propagation`); GraphSAGE with max aggregation makes a
+sparse input dense first. SIGN, SGC and RevGAT take dense features (the harness densifies them
+for a cell that uses one of them).
 """
 
 from dataclasses import replace
@@ -44,6 +48,17 @@ _REVGAT = tuple(replace(p, default={"num_layers": 3, "hidden": 256, "norm": "bat
     Param("attention_dropout", "float", 0.0, "dropout on attention coefficients", minimum=0, maximum=1),
     Param("edge_dim", "int", 0, "edge feature width used by attention; 0 ignores edge features", minimum=0),
 )
+
+#: APPNP's MLP, then its propagation; _COMMON's defaults are the paper's (2 layers of 64, dropout 0.5)
+_APPNP = tuple(replace(p, doc="linear layers of the MLP that predicts before the propagation") if p.name == "num_layers" else p for p in _COMMON) + (
+    Param("K", "int", 10, "propagation (power-iteration) steps", minimum=0),
+    Param("alpha", "float", 0.1, "teleport probability: the share of the MLP's predictions restored at every step", minimum=0, maximum=1),
+    Param("edge_dropout", "float", 0.0, "PyG APPNP's dropout of the normalised edge weights in training; in PyG <= 2.8 it compounds over the K steps"
+          " (pyg-team/pytorch_geometric#10783), unlike the paper's fresh draw per step", minimum=0, maximum=1),
+)
+
+#: SGC has no hidden layer and no dropout: K is all there is
+_SGC = (Param("K", "int", 2, "propagations before the linear map", minimum=0),)
 
 
 def _backbone(name, doc, extra=(), capabilities=(), module="stack", params=_COMMON, version="1"):
@@ -83,4 +98,10 @@ def harness_backbones():
                   capabilities={"no-propagation"}, module="sign"),
         _backbone("revgat", "RevGAT (Li et al., ICML 2021): GAT with grouped reversible hidden layers (PyG GroupAddRev), memory independent of depth.",
                   capabilities={"no-propagation"}, module="revgat", params=_REVGAT),
+        _backbone("appnp", "APPNP (Gasteiger et al., 'Predict then Propagate', ICLR 2019; github.com/gasteigerjo/ppnp): an MLP predicts per node,"
+                  " PyG APPNP propagates its predictions K steps of personalised PageRank (num_layers counts the MLP's layers).",
+                  capabilities={"no-propagation", SPARSE}, module="appnp", params=_APPNP),
+        _backbone("sgc", "SGC (Wu et al., 'Simplifying Graph Convolutional Networks', ICML 2019; github.com/Tiiiger/SGC): PyG SGConv,"
+                  " one linear map of features propagated K times by GCN's normalised adjacency (computed once while the inputs stay the same).",
+                  capabilities={"no-propagation"}, module="sgc", params=_SGC),
     ]

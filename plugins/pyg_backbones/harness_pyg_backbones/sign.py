@@ -15,13 +15,12 @@ mini-batch, a trainable encoder's output). GAMLP's hop attention is not implemen
 
 from __future__ import annotations
 
-import weakref
-
 import torch
 from torch import nn
 from torch_geometric.utils import add_remaining_self_loops, coalesce
 
 from harness_pyg_backbones.categorical import CategoricalInputs
+from harness_pyg_backbones.same_inputs import LastInputs
 from harness_pyg_backbones.stack import LayerStack
 
 OPERATORS = ("mean", "sym")
@@ -55,8 +54,8 @@ class SIGN(nn.Module):
                                make_layer=lambda i, o, last: (nn.Linear(i, o), o), propagates=False)
         self.activation = self.head.activation
         self.has_forward_without_propagation = True
-        # (weak references to the feature and edge tensors, their versions, the versions of X)
-        self._kept: tuple | None = None
+        # [X, PX, ..., P^K X] of the inputs last propagated, while they are handed again
+        self._inputs, self._kept = LastInputs(), None
 
     def _combine(self, versions) -> torch.Tensor:
         mapped = [layer(nn.functional.dropout(h, self.dropout, self.training)) for layer, h in zip(self.inception, versions)]
@@ -67,14 +66,10 @@ class SIGN(nn.Module):
 
     def _versions(self, x, edge_index) -> list[torch.Tensor]:
         """``[X, PX, ..., P^K X]``, kept from the last call when it had the same inputs."""
-        if x.requires_grad:
-            return self._propagate(x, edge_index)
-        if self._kept is not None:
-            x_ref, edges_ref, kept_at, versions = self._kept
-            if x_ref() is x and edges_ref() is edge_index and kept_at == (x._version, edge_index._version):
-                return versions
+        if self._inputs.same(x, edge_index):
+            return self._kept
         versions = self._propagate(x, edge_index)
-        self._kept = (weakref.ref(x), weakref.ref(edge_index), (x._version, edge_index._version), versions)
+        self._kept = versions if self._inputs.remember(x, edge_index) else None
         return versions
 
     def _propagate(self, x, edge_index) -> list[torch.Tensor]:

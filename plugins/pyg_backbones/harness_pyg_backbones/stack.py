@@ -138,7 +138,11 @@ def gin(in_dim, out_dim, task_type, train_eps=False, categorical=None, **common)
     return inputs.wrap(LayerStack(inputs.width, out_dim, **_common(**common), make_layer=make))
 
 
+def linear_stack(in_dim, out_dim, **common) -> LayerStack:
+    """The MLP: linear layers that never read the graph (a CSR input goes to the first one as it is)."""
+    return LayerStack(in_dim, out_dim, **_common(**common), make_layer=lambda i, o, last: (nn.Linear(i, o), o), propagates=False)
+
+
 def mlp(in_dim, out_dim, task_type, categorical=None, **common):
     inputs = CategoricalInputs(categorical, in_dim, common["hidden"])
-    return inputs.wrap(LayerStack(inputs.width, out_dim, **_common(**common),
-                                  make_layer=lambda i, o, last: (nn.Linear(i, o), o), propagates=False))
+    return inputs.wrap(linear_stack(inputs.width, out_dim, **common))
