@@ -35,13 +35,21 @@ class Operators:
         # weakly: the cache entry must not keep the graph it is keyed on alive
         self._edge_index, self.num_nodes = weakref.ref(edge_index), num_nodes
         self._transposed: dict[str, torch.Tensor] = {}
+        self._other_dtypes: dict[tuple[str, torch.dtype], tuple[torch.Tensor, torch.Tensor]] = {}
 
     def apply(self, name: str, h: torch.Tensor) -> torch.Tensor:
         """Operator ``name`` (``gcn``, ``sum``, ``mean``) times ``h``; its transposition, which
-        the gradient needs, is made once too."""
+        the gradient needs, is made once too. Built in float32; a copy in ``h``'s dtype is made
+        once for other floating dtypes (a float64 gradient check)."""
         if name not in self._transposed:
             self._transposed[name] = transpose(getattr(self, name))
-        return product(getattr(self, name), h, self._transposed[name])
+        matrix, transposed = getattr(self, name), self._transposed[name]
+        if h.dtype != matrix.dtype:
+            key = (name, h.dtype)
+            if key not in self._other_dtypes:
+                self._other_dtypes[key] = (matrix.to(h.dtype), transposed.to(h.dtype))
+            matrix, transposed = self._other_dtypes[key]
+        return product(matrix, h, transposed)
 
     @property
     def edge_index(self) -> torch.Tensor:
