@@ -32,8 +32,9 @@ What differs from the reference:
   validation split is the one LTD then uses as L2;
 - backbones are PyG's layers with the harness's parameters (set in ``grids/distill.yaml`` to the
   reference's architectures), not the reference's DGL modules;
-- FT/KD takes the same student step and the same ``lam`` as LTD (the reference's FT is LTD with
-  the temperature model replaced by one number); its temperature is a parameter, not searched.
+- FT/KD takes LTD's student step and ``lam`` (the appendix gives no step size for FT, and FT's
+  own ``lam`` with LTD's step can diverge) with FT's temperature from the appendix's Table 5;
+  nothing is searched here.
 """
 
 from harness import Component, Param, TaskType, hookimpl
@@ -68,7 +69,8 @@ def harness_methods():
     return [
         _method("teacher", "Teacher", "The distillation teacher: the backbone trained with the supervised recipe (a stage the students share), predicting itself.", _TEACHER),
         _method("kd", "KnowledgeDistillation", "Knowledge distillation with one global temperature and a hard-label weight (LTD's FT baseline).",
-                _STUDENT + (_LAM, Param("temperature", "float", 1.0, "the one temperature of the teacher's softmax", minimum=0, exclusive_minimum=True))),
+                _STUDENT + (_LAM,
+                            Param("temperature", "float", None, "the one temperature of the teacher's softmax; null: FT's value in LTD's appendix (Table 5)", minimum=0, exclusive_minimum=True, nullable=True))),
         _method("ban", "BornAgain", "Born-again network: a student of the teacher's architecture on its soft labels at temperature 1, no hard labels.", _STUDENT),
         _method("ltd", "LearnToDistill", "LTD (Guo et al., WSDM 2023): per-node temperatures from an MLP learned on the meta split through a differentiable student step (needs split: ltd).",
                 _STUDENT + (_LAM,

@@ -41,6 +41,8 @@ class _Distillation:
     """What every student method does: the teacher, a fresh student, one step per epoch."""
 
     name = ""
+    #: the table columns of this method's parameters, where they are not named alike
+    columns: dict = {}
 
     def __init__(self, epochs, patience, lr, lam, teacher_epochs, teacher_patience, teacher_lr, teacher_weight_decay, teacher_seed, **own):
         self.student_params = dict(epochs=epochs, patience=patience, lr=lr, lam=lam)
@@ -51,7 +53,7 @@ class _Distillation:
     def settings(self, context) -> tuple[TeacherSettings, dict]:
         cell = context.cell
         teacher_settings = TeacherSettings(seed=self.teacher_seed, **reference_settings.teacher(cell.backbone.name, **self.teacher_params))
-        student = reference_settings.student(cell.dataset.name, cell.backbone.name, **self.student_params, **self.own)
+        student = reference_settings.student(cell.dataset.name, cell.backbone.name, self.columns, **self.student_params, **self.own)
         return teacher_settings, student
 
     def run(self, task, encoder, backbone, context) -> Predictions:
@@ -81,9 +83,10 @@ def fixed_temperature_step(student: Student, temperature: float):
 
 
 class KnowledgeDistillation(_Distillation):
-    """FT/KD: one temperature for every node and a hard-label weight."""
+    """FT/KD: one temperature for every node (FT's, when left null) and a hard-label weight."""
 
     name = "kd"
+    columns = reference_settings.FT_COLUMNS
 
     def distil(self, task, student, settings, context) -> Predictions:
         return student.fit(fixed_temperature_step(student, settings["temperature"]))
