@@ -51,6 +51,8 @@ class AuxTs:
         setting = setting_for(task, backbone, self.options, context)
         context.track(setting.model)
         weighting = aux_ts.weighting(self.weighting, setting.names, self.weighting_hidden, self.weighting_lr, self.look_ahead_step, context.device)
+        if isinstance(weighting, aux_ts.Adaptive):
+            context.track(weighting.network)  # trained too: it counts toward #params
         optimizer = torch.optim.Adam(setting.model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
         generator = torch.Generator(device=context.device).manual_seed(context.seed)  # the auxiliary tasks' draws
         context.plan_epochs(self.epochs)
