@@ -90,8 +90,8 @@ class Param:
     maximum: float | None = None
     nullable: bool = False
     #: for a ``list``: the type every element must have (one of ``int``, ``float``, ``str``,
-    #: ``bool``); ``minimum``, ``maximum``, ``exclusive_minimum`` and ``excluded`` then bound
-    #: each element.
+    #: ``bool``); ``choices``, ``minimum``, ``maximum``, ``exclusive_minimum`` and ``excluded``
+    #: then bound each element.
     items: str | None = None
     #: True when ``minimum`` itself is refused, the value must be greater: a temperature or a
     #: held-out share that would leave a split empty declares ``minimum=0, exclusive_minimum=True``.
@@ -127,13 +127,13 @@ class Param:
             return f"must be a {self._expected()}, got {type(value).__name__} ({value!r})"
         if self.references:
             return _reference_shape_problem(value)
-        if self.choices is not None and value not in self.choices:
+        if self.choices is not None and self.items is None and value not in self.choices:
             return f"must be one of {list(self.choices)}, got {value!r}"
         if self.type == "list" and len(value) < self.min_items:
             return f"must have at least {self.min_items} element{'' if self.min_items == 1 else 's'}, got {value!r}"
         if self.items is not None:
             for i, item in enumerate(value):
-                problem = _scalar_problem(self.items, item) or self._range_problem(item)
+                problem = _scalar_problem(self.items, item) or self._range_problem(item) or self._choice_problem(item)
                 if problem:
                     return f"element {i}: {problem}"
             return None
@@ -141,6 +141,11 @@ class Param:
             return _scalar_problem("float", value) or self._range_problem(value)
         if self.type == "int":
             return self._range_problem(value)
+        return None
+
+    def _choice_problem(self, item: Any) -> str | None:
+        if self.choices is not None and item not in self.choices:
+            return f"must be one of {list(self.choices)}, got {item!r}"
         return None
 
     def _range_problem(self, value: Any) -> str | None:

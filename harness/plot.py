@@ -1,8 +1,10 @@
 """``harness plot``: PNG learning curves (validation metric per epoch, mean over seeds), a
 leaderboard chart (test mean with standard deviation) per dataset, and the traces methods keep
 in their records: ``extra["traces"][name]`` is a list of vectors, one per training step (Label
-Deconvolution's gamma, one weight per hop), drawn as one line per component, mean over seeds,
-one figure per configuration."""
+Deconvolution's gamma, one weight per hop; AUX-TS's weight per auxiliary task, one per epoch),
+drawn as one line per component, mean over seeds, one figure per configuration. A method may
+name the components in ``extra["trace_labels"][name]`` (one name per component, AUX-TS's task
+names); the legend then shows ``name[label]`` instead of ``name[index]``."""
 
 from __future__ import annotations
 
@@ -90,19 +92,24 @@ def _series_key(record: Record) -> tuple[str, str]:
 def plot_traces(dataset: str, records: Iterable[Record | dict[str, Any]], out_dir: Path) -> list[Path]:
     """One figure per (trace, configuration): each component of the traced vector over steps."""
     runs: dict[tuple[str, str, str], list[list[list[float]]]] = defaultdict(list)
+    labels: dict[tuple[str, str, str], list[str]] = {}
     for record in map(Record.of, records):
         for trace, steps in record.traces.items():
             if steps:
-                runs[(trace, *_series_key(record))].append(steps)
+                key = (trace, *_series_key(record))
+                runs[key].append(steps)
+                labels.setdefault(key, record.trace_labels.get(trace) or [])
     written = []
     plt = _pyplot() if runs else None
     for (trace, name, config), seeds in sorted(runs.items()):
         length = min(len(steps) for steps in seeds)
         width = len(seeds[0][0])
+        names = labels[(trace, name, config)]
+        names = names if len(names) == width else list(range(width))  # labels that do not fit are ignored
         figure, axes = plt.subplots(figsize=(7, 4.5))
         for k in range(width):
             mean = [sum(steps[i][k] for steps in seeds) / len(seeds) for i in range(length)]
-            axes.plot(range(length), mean, label=f"{trace}[{k}]")
+            axes.plot(range(length), mean, label=f"{trace}[{names[k]}]")
         axes.set_xlabel("step")
         axes.set_ylabel(trace)
         axes.set_title(f"{dataset}: {trace} of {name} (n={len(seeds)})")

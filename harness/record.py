@@ -373,6 +373,11 @@ class Record:
         """The method's traces (name -> one vector per training step), if it kept any."""
         return (self.extra or {}).get("traces", {})
 
+    @property
+    def trace_labels(self) -> dict[str, list[str]]:
+        """The names of each trace's components, where the method gave them (AUX-TS's task names)."""
+        return (self.extra or {}).get("trace_labels", {})
+
 
 #: results every complete record has (the other result fields default when absent)
 RESULT_REQUIRED = ("dataset", "task_type", "metric", "higher_is_better", "valid", "test")

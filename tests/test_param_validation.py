@@ -168,3 +168,9 @@ def test_node_sizes_that_work_pass_the_check():
     assert check("synthetic-node", "", {"num_nodes": 87, "num_classes": 4})
     assert check("synthetic-node", "", {"num_nodes": 40, "num_classes": 4, "split_choice": Split(FOLDS, None, 10)}) == []
     assert check("synthetic-node", "", {"num_nodes": 36, "num_classes": 4, "split_choice": Split(FOLDS, None, 10)})
+
+
+def test_choices_of_a_typed_list_bound_each_element():
+    names = Param("auxiliaries", "list", [], "tasks", items="str", choices=("link", "attributes"))
+    assert names.problem([]) is None and names.problem(["attributes", "link"]) is None
+    assert names.problem(["link", "lnk"]) == "element 1: must be one of ['link', 'attributes'], got 'lnk'"

@@ -173,3 +173,17 @@ def test_traces_are_drawn_per_component_as_the_mean_over_seeds(tmp_path, figures
     assert [line.get_label() for line in lines] == ["gamma[0]", "gamma[1]"]
     assert list(lines[0].get_ydata()) == pytest.approx([0.4, 0.4, 0.1])
     assert list(lines[1].get_ydata()) == pytest.approx([0.6, 0.6, 0.9])
+
+
+def test_a_trace_s_components_are_named_in_the_legend_when_the_method_names_them(tmp_path, figures):
+    """AUX-TS keeps one weight per auxiliary task and names them in extra.trace_labels; labels
+    that do not fit the vectors are ignored."""
+    import harness.plot as plot_module
+
+    named = make_record(dataset="cora", method="aux-ts", seed=0)
+    named["extra"] = {"traces": {"task_weights": [[0.5, 0.5], [0.9, 0.1]]}, "trace_labels": {"task_weights": ["link", "random-labels"]}}
+    misnamed = make_record(dataset="cora", method="ld", seed=0)
+    misnamed["extra"] = {"traces": {"gamma": [[0.5, 0.5]]}, "trace_labels": {"gamma": ["only one"]}}
+    plot_module.plot_traces("cora", [named, misnamed], tmp_path)
+    legends = [[line.get_label() for line in axes.get_lines()] for _, axes in figures]
+    assert sorted(legends) == [["gamma[0]", "gamma[1]"], ["task_weights[link]", "task_weights[random-labels]"]]

@@ -15,6 +15,12 @@ official code: https://github.com/snap-stanford/pretrain-gnns, folder ``chem/``)
 - :mod:`~harness.objectives.infomax`: ``Infomax``, Deep Graph Infomax on graph batches: tell a
   node's pairing with its own graph's summary from one with another graph's summary.
 
+And the attribute-reconstruction auxiliary task of Han et al., "Adaptive Transfer Learning on
+Graph Neural Networks" (KDD 2021; https://github.com/Sean-Huang65/AUX-TS):
+
+- :mod:`~harness.objectives.feature_reconstruction`: ``FeatureReconstruction``, decode masked
+  nodes' numeric feature rows from the gnn's embeddings of the masked graph.
+
 Shared pieces: :mod:`~harness.objectives.graphs` (the batch vector of a ``Batch`` or a single
 ``Data``, random orders within graphs) and :mod:`~harness.objectives.contrast` (the binary
 contrastive loss, the cyclic pairing of graphs, ``NotEnoughGraphs``).
@@ -22,7 +28,9 @@ contrastive loss, the cyclic pairing of graphs, ``NotEnoughGraphs``).
 The contract every objective keeps:
 
 - It is an ``nn.Module`` with ``loss(gnn, batch, generator=None) -> Tensor``, a scalar to
-  minimise. ``gnn`` is any module called as ``gnn(x, edge_index, edge_attr)`` that returns one
+  minimise, and ``per_example(gnn, batch, generator=None) -> Tensor``, the same loss as one term
+  per example (a masked atom or node, a scored pair), whose mean is ``loss`` for the same random
+  draws (AUX-TS weights each example). ``gnn`` is any module called as ``gnn(x, edge_index, edge_attr)`` that returns one
   row per node (``edge_attr`` is ``None`` for graphs without edge features); ``batch`` is a PyG
   ``Batch`` as ``torch_geometric.loader.DataLoader`` makes it (molecules: ``x`` (n, 2) long,
   [atom type, chirality]; ``edge_attr`` (e, 2) long, [bond type, bond direction]; each bond

@@ -85,8 +85,16 @@ class AttributeMasking(nn.Module):
         return codes
 
     def loss(self, gnn: nn.Module, batch: Data, generator: torch.Generator | None = None) -> Tensor:
+        return F.cross_entropy(*self.predictions(gnn, batch, generator))
+
+    def per_example(self, gnn: nn.Module, batch: Data, generator: torch.Generator | None = None) -> Tensor:
+        """One cross-entropy per masked atom; their mean is :meth:`loss`."""
+        return F.cross_entropy(*self.predictions(gnn, batch, generator), reduction="none")
+
+    def predictions(self, gnn: nn.Module, batch: Data, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+        """The head's logits for the masked atoms and their original codes."""
         masked = choose_masked(batch_vector(batch), self.rate, generator, num_graphs=graph_count(batch))
         if masked.numel() == 0:
             raise ValueError("attribute masking needs at least one atom in the batch")
         embeddings = gnn(self.masked_input(batch.x, masked), batch.edge_index, batch.edge_attr)
-        return F.cross_entropy(self.head(embeddings[masked]), self.targets(batch.x, masked))
+        return self.head(embeddings[masked]), self.targets(batch.x, masked)

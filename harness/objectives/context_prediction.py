@@ -42,7 +42,7 @@ from torch import Tensor, nn
 from torch_geometric.data import Data
 from torch_geometric.utils import subgraph
 
-from harness.objectives.contrast import NotEnoughGraphs, binary_contrast_loss, dot_scores, shifted_by_one
+from harness.objectives.contrast import NotEnoughGraphs, binary_contrast_loss, binary_contrast_terms, dot_scores, shifted_by_one
 from harness.objectives.graphs import batch_vector, graph_count, nodes_per_graph, random_ranks
 
 UNREACHED = torch.iinfo(torch.long).max  # the distance of atoms beyond the search radius
@@ -188,6 +188,15 @@ class ContextPrediction(nn.Module):
         return roots, mean_by_group(anchors, anchor_pair, pairs.graphs.numel())
 
     def loss(self, gnn: nn.Module, batch: Data, generator: torch.Generator | None = None) -> Tensor:
+        return binary_contrast_loss(*self.scores(gnn, batch, generator))
+
+    def per_example(self, gnn: nn.Module, batch: Data, generator: torch.Generator | None = None) -> Tensor:
+        """One term per (substructure, context) pair, own contexts then others'; their mean is
+        :meth:`loss`."""
+        return binary_contrast_terms(*self.scores(gnn, batch, generator))
+
+    def scores(self, gnn: nn.Module, batch: Data, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+        """The dot products of each root with its own context and with the next molecule's."""
         pairs = self.extract(batch, generator)
         if pairs.graphs.numel() < 2:
             raise NotEnoughGraphs(
@@ -195,4 +204,4 @@ class ContextPrediction(nn.Module):
                 f" this batch has {pairs.graphs.numel()}")
         roots, contexts = self.representations(gnn, batch, pairs)
         others = contexts[shifted_by_one(contexts.size(0), contexts.device)]
-        return binary_contrast_loss(dot_scores(roots, contexts), dot_scores(roots, others))
+        return dot_scores(roots, contexts), dot_scores(roots, others)

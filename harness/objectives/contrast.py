@@ -25,6 +25,20 @@ def binary_contrast_loss(positive: Tensor, negative: Tensor) -> Tensor:
             + F.binary_cross_entropy_with_logits(negative, torch.zeros_like(negative)))
 
 
+def binary_contrast_terms(positive: Tensor, negative: Tensor) -> Tensor:
+    """The per-pair terms of :func:`binary_contrast_loss`: each positive and each negative pair
+    is one example, its BCE scaled by the share of examples its side holds, so that the terms'
+    mean is the loss itself (with as many negatives as positives, twice each pair's BCE). An
+    empty side contributes no term."""
+    count = positive.numel() + negative.numel()
+    terms = []
+    for scores, target in ((positive, torch.ones_like(positive)), (negative, torch.zeros_like(negative))):
+        if scores.numel():
+            bce = F.binary_cross_entropy_with_logits(scores, target, reduction="none")
+            terms.append(bce * (count / scores.numel()))
+    return torch.cat(terms) if terms else positive.new_zeros(0)
+
+
 def shifted_by_one(count: int, device: torch.device | str | None = None) -> Tensor:
     """Index of the partner of each of ``count`` graphs: the next one, the last with the first.
 

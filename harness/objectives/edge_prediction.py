@@ -29,7 +29,7 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.data import Data
 
-from harness.objectives.contrast import binary_contrast_loss, dot_scores
+from harness.objectives.contrast import binary_contrast_loss, binary_contrast_terms, dot_scores
 from harness.objectives.graphs import batch_vector, graph_count, nodes_per_graph
 
 
@@ -103,6 +103,14 @@ class EdgePrediction(nn.Module):
     """Edge prediction on dot products of node embeddings; it has no parameters of its own."""
 
     def loss(self, gnn: nn.Module, batch: Data, generator: torch.Generator | None = None) -> Tensor:
+        return binary_contrast_loss(*self.scores(gnn, batch, generator))
+
+    def per_example(self, gnn: nn.Module, batch: Data, generator: torch.Generator | None = None) -> Tensor:
+        """One term per scored pair, bonds then non-bonds; their mean is :meth:`loss`."""
+        return binary_contrast_terms(*self.scores(gnn, batch, generator))
+
+    def scores(self, gnn: nn.Module, batch: Data, generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+        """The dot-product logits of the bonds and of as many sampled non-bonds."""
         bonds = undirected_bonds(batch.edge_index)
         if bonds.size(1) == 0:
             raise ValueError("edge prediction needs at least one edge between two distinct nodes in the batch")
@@ -113,4 +121,4 @@ class EdgePrediction(nn.Module):
         embeddings = gnn(batch.x, batch.edge_index, batch.edge_attr)
         positive = dot_scores(embeddings[bonds[0]], embeddings[bonds[1]])
         negative = dot_scores(embeddings[non_bonds[0]], embeddings[non_bonds[1]])
-        return binary_contrast_loss(positive, negative)
+        return positive, negative

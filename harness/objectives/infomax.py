@@ -25,7 +25,7 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.data import Data
 
-from harness.objectives.contrast import binary_contrast_loss, shifted_by_one
+from harness.objectives.contrast import binary_contrast_loss, binary_contrast_terms, shifted_by_one
 from harness.objectives.graphs import batch_vector, graph_count, nodes_per_graph
 
 
@@ -51,6 +51,14 @@ class Infomax(nn.Module):
 
     def loss(self, gnn: nn.Module, batch: Data, generator: torch.Generator | None = None) -> Tensor:
         """``generator`` is accepted for the shared contract; the negatives are not random."""
+        return binary_contrast_loss(*self.scores(gnn, batch))
+
+    def per_example(self, gnn: nn.Module, batch: Data, generator: torch.Generator | None = None) -> Tensor:
+        """One term per (node, summary) pair, positives then negatives; their mean is :meth:`loss`."""
+        return binary_contrast_terms(*self.scores(gnn, batch))
+
+    def scores(self, gnn: nn.Module, batch: Data) -> tuple[Tensor, Tensor]:
+        """The discriminator's logits of the positive and of the negative pairs."""
         num_graphs = graph_count(batch)
         partner = shifted_by_one(num_graphs, batch.x.device)  # refuses a single graph before the gnn runs
         graph = batch_vector(batch)
@@ -58,4 +66,4 @@ class Infomax(nn.Module):
         summaries = graph_summaries(embeddings, graph, num_graphs)
         positive = self.discriminate(embeddings, summaries[graph])
         negative = self.discriminate(embeddings, summaries[partner][graph])
-        return binary_contrast_loss(positive, negative)
+        return positive, negative

@@ -28,6 +28,16 @@ Methods (one code path for fine-tuning, :mod:`.finetune`):
   batch 64, 100 epochs, Adam lr 1e-3, dropout 0, inner step sizes 1e-3, 10 support and 5
   query edges), then fine-tuning like the others.
 
+And ``aux-ts`` (:mod:`.aux_ts_method`): Han, Huang, An, Bai, "Adaptive Transfer Learning on
+Graph Neural Networks", KDD 2021; github.com/Sean-Huang65/AUX-TS. Fine-tuning with the target
+loss plus auxiliary losses weighted per example by a weighting network learnt through a
+differentiable look-ahead (``weighting: adaptive``; :mod:`.aux_ts` says where it departs from
+the released code), or the baselines on the same code path (``equal``, ``target-only``). On
+molecules it fine-tunes from the family's node-level checkpoint (``init``) with the strategies'
+objectives as auxiliary tasks; on node classification it trains from scratch with link and
+attribute reconstruction (:mod:`.aux_ts_settings`). The ``random-labels`` auxiliary task is
+harmful on purpose, for tests and the acceptance toy (:mod:`.random_labels`).
+
 Pre-trained checkpoints are stages (:mod:`.stages`) shared by every method of the plugin: a
 grid over many downstream sets and fine-tuning seeds pre-trains once per strategy, corpus, GNN
 and pre-training seed (the supervised stage once per downstream set, whose validation and test
@@ -96,6 +106,32 @@ _SUPERVISED = (
     Param("supervised_dropout", "float", 0.2, "GNN dropout during supervised pre-training", minimum=0, maximum=1),
 )
 _NEEDS = frozenset({"molecule-features"})
+#: aux-ts's auxiliary tasks: node tasks' (link and attribute reconstruction), then molecules'
+_AUXILIARIES = ("link", "attributes", "random-labels", *_NODE_LEVEL)
+_AUX_TS = (
+    Param("auxiliaries", "list", [], "auxiliary tasks; node tasks: link (link reconstruction), attributes (masked feature reconstruction), random-labels;"
+          " molecules: attrmasking, contextpred, edgepred, infomax (the strategies' objectives), random-labels. random-labels predicts labels drawn at"
+          " random and exists to test the weighting (a harmful task). Empty: link and attributes on node tasks, the init strategy's objective on molecules",
+          items="str", choices=_AUXILIARIES),
+    Param("weighting", "str", "adaptive", "adaptive: AUX-TS's weighting network learnt by a differentiable look-ahead; equal: every auxiliary example"
+          " weighted 1; target-only: no auxiliary task", choices=("adaptive", "equal", "target-only")),
+    Param("init", "str", "none", "molecules: the node-level strategy whose pre-trained checkpoint fine-tuning starts from (the stage attrmasking etc."
+          " share); none: random weights (the only choice on node tasks)", choices=("none", *_NODE_LEVEL)),
+    Param("weighting_hidden", "int", 100, "hidden width of the weighting network (official code: 100 on OAG, 1000 on Reddit)", minimum=1),
+    Param("weighting_lr", "float", 0.005, "Adam learning rate of the weighting network (official scripts' --wlr 0.005; their README says 1e-3)",
+          minimum=0, exclusive_minimum=True),
+    Param("look_ahead_step", "float", 0.001, "step size of the differentiable SGD look-ahead (official Reddit script: an AdamW step of lr 1e-3)",
+          minimum=0, exclusive_minimum=True),
+    *_FINETUNING,
+    Param("patience", "int", 0, "stop after this many epochs without a better validation score; 0 runs every epoch (Hu et al.'s fine-tuning)", minimum=0),
+    Param("embedding_dim", "int", 64, "node tasks: width of the node embeddings the target and auxiliary heads share (the backbone's output)", minimum=1),
+    *_NODE_LEVEL_PRETRAINING,
+    Param("mask_rate", "float", 0.15, "attrmasking (stage and auxiliary) and attributes: share of atoms or nodes masked per graph (floor(rate n) + 1)",
+          minimum=0, exclusive_minimum=True, maximum=1),
+    _CONTEXT_SIZE,
+    Param("random_labels_head", "str", "target", "random-labels: the target's classifier learns the random labels (label noise, clearly harmful) or a head"
+          " of its own does (found nearly harmless on Cora: it reaches the target only through the encoder)", choices=("target", "own")),
+)
 
 
 def _method(name: str, factory: str, doc: str, params: tuple) -> Component:
@@ -117,6 +153,9 @@ def harness_methods():
         _method("supervised-pretrain", "SupervisedPretraining",
                 "Graph-level multi-task pre-training on a labelled corpus, from random weights (naive multi-task) or a node-level checkpoint (node-then-graph), then fine-tuning.",
                 (*_FINETUNING, *_SUPERVISED, *_NODE_LEVEL_PRETRAINING, _MASK_RATE, _CONTEXT_SIZE)),
+        Component(kind="method", name="aux-ts", factory="harness_pretraining.aux_ts_method:AuxTs", version=_VERSION,
+                  doc="AUX-TS: fine-tuning with auxiliary self-supervised losses weighted per example by a meta-learnt weighting network (or equally, or none), on node classification and on molecules from a pre-trained GIN.",
+                  params=_AUX_TS, task_types=frozenset({TaskType.NODE_CLASSIFICATION, TaskType.GRAPH_CLASSIFICATION})),
         _method("l2p-gnn", "L2P", "L2P-GNN's meta-learned pre-training (node- and graph-level adaptation, differentiable inner steps), then fine-tuning.",
                 (*_FINETUNING, *_override(_NODE_LEVEL_PRETRAINING, _L2P), *_L2P[2:])),
     ]
