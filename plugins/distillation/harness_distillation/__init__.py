@@ -27,9 +27,12 @@ backbone; the teacher's learning rate and weight decay from its per-backbone tra
 configuration (:mod:`.reference_settings`).
 
 What differs from the reference:
-- the teacher is trained here, on the ``train`` split with early stopping on ``valid``; the
-  reference distils logits saved by an earlier run of its teacher script (CPF's code), whose
-  validation split is the one LTD then uses as L2;
+- the teacher is trained here on the ``train`` split (L1) alone, with early stopping on
+  ``valid`` (V), so that the ``meta`` labels (L2) are in no hard-label loss; the reference
+  distils logits saved by its teacher script (``train_dgl.py``, CPF's code), which trains on L1
+  and L2 together and selects on V: its teachers have seen twice the labels ours have;
+- the teacher has the student's architecture (self-distillation); the reference's GraphSAGE
+  teacher is larger (3 layers of 128) than its student (2 layers of 16, the grid's);
 - backbones are PyG's layers with the harness's parameters (set in ``grids/distill.yaml`` to the
   reference's architectures), not the reference's DGL modules;
 - FT/KD takes LTD's student step and ``lam`` (the appendix gives no step size for FT, and FT's
