@@ -1,6 +1,6 @@
 """The teacher: the cell's backbone trained with the supervised recipe on the cell's split (Adam,
-full batch, cross-entropy on the training nodes, the epoch with the best validation accuracy
-kept), as a stage of the run context.
+full batch, cross-entropy on the training nodes, the last of the epochs with the best validation
+accuracy kept, patience counted from it), as a stage of the run context.
 
 The stage belongs to the family :data:`FAMILY`, so the ``teacher`` method and every student
 method (``kd``, ``ban``, ``ltd``) of a grid share it: it is keyed by the dataset and its split,
@@ -66,8 +66,11 @@ def train_teacher(task, backbone, settings: TeacherSettings, context) -> dict:
     def validate():
         return task.score("valid", model(*inputs)[valid_items].cpu()), None
 
+    # a later epoch as good on validation replaces the kept one, as in the reference's teacher
+    # script (``>=``): validation has 10 nodes per class, its accuracy plateaus within a few
+    # epochs, and keeping the first epoch of the plateau keeps an under-trained teacher
     best = train_epochs(model, context, epochs=settings.epochs, patience=settings.patience, train_epoch=train_epoch, validate=validate,
-                        improved=task.improved, log=lambda epoch, loss, score: context.log_progress(epoch, settings.epochs, teacher_loss=loss, teacher_valid=score))
+                        improved=lambda score, best: best is None or score >= best, log=lambda epoch, loss, score: context.log_progress(epoch, settings.epochs, teacher_loss=loss, teacher_valid=score))
     with torch.no_grad():
         logits = model(*inputs).float().cpu()
     return {"logits": logits, "best_epoch": best.epoch, "valid": best.score, "num_params": sum(p.numel() for p in model.parameters())}
