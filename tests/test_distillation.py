@@ -212,3 +212,25 @@ def test_neighbourhood_entropy_is_the_entropy_of_the_mean_neighbour_prediction()
         mean = probabilities[neighbours].mean(0)
         assert entropy[node].item() == pytest.approx(float(-(mean * mean.log()).sum()))
     assert entropy[3].item() == pytest.approx(SMALLEST)  # no neighbour
+
+
+# -- the published numbers ------------------------------------------------------------------------
+
+
+def test_ltds_published_accuracies_load_each_matched_to_a_distillation_row():
+    """LTD's protocol differs from the public splits, so its numbers live beside its tables
+    (``leaderboards/distill/submissions``), each naming its source and the row it compares to."""
+    from harness.registry import load_registry
+    from harness.submissions import load_submissions, submitted_datasets
+
+    folder = Path(__file__).resolve().parent.parent / "leaderboards" / "distill" / "submissions"
+    _, registry = load_registry(())
+    datasets = submitted_datasets(folder)
+    assert set(datasets) == {"cora", "citeseer", "pubmed", "amazon-computers", "amazon-photo"}
+    for dataset in datasets:
+        entries = load_submissions(folder, dataset)
+        assert {(e.match["backbone"], e.match["method"]) for e in entries if e.match["method"] == "ltd"} == {("gcn", "ltd"), ("gat", "ltd")}
+        for entry in entries:
+            assert "Guo et al." in entry.source and entry.references == ["https://github.com/BUPT-GAMMA/LTD"]
+            assert registry.get("method", entry.match["method"]) and registry.get("backbone", entry.match["backbone"])
+            assert 0.7 < entry.test.mean < 0.95 and entry.test.std is None  # no spread was published
