@@ -4,6 +4,7 @@ training lowers the loss."""
 
 import pytest
 import torch
+from helpers.citation_gcn import CitationGCN
 from helpers.molecule_graphs import (
     SpyGNN,
     TinyMolGIN,
@@ -14,9 +15,7 @@ from helpers.molecule_graphs import (
     path_bonds,
     random_batch,
 )
-from torch import nn
 from torch_geometric.data import Batch, Data
-from torch_geometric.nn import GCNConv
 
 from harness.objectives.contrast import binary_contrast_loss, dot_scores
 from harness.objectives.edge_prediction import EdgePrediction, sample_non_bonds, undirected_bonds
@@ -71,24 +70,13 @@ def test_the_loss_scores_bonds_against_the_sampled_non_bonds():
     assert torch.allclose(loss, expected)
 
 
-class GCN(nn.Module):
-    """A float-feature gnn for a citation-like graph; it ignores ``edge_attr`` (None there)."""
-
-    def __init__(self, in_dim: int, width: int):
-        super().__init__()
-        self.first, self.second = GCNConv(in_dim, width), GCNConv(width, width)
-
-    def forward(self, x, edge_index, edge_attr):
-        return self.second(torch.relu(self.first(x, edge_index)), edge_index)
-
-
 def test_a_single_graph_without_batch_vector_works_and_training_lowers_the_loss():
     torch.manual_seed(0)
     citations = Data(x=torch.randn(300, 12), edge_index=torch.randint(300, (2, 900)))
     assert citations.edge_attr is None and getattr(citations, "batch", None) is None
     bonds = undirected_bonds(citations.edge_index)
     assert sample_non_bonds(bonds, torch.zeros(300, dtype=torch.long), 1).size(1) == bonds.size(1)
-    gnn, objective = GCN(12, 16), EdgePrediction()
+    gnn, objective = CitationGCN(12, 16), EdgePrediction()
     before, after = loss_before_and_after_training(objective, gnn, citations)
     assert after < 0.8 * before
 

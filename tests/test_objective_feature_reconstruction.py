@@ -4,10 +4,9 @@ graph get the mean feature row, the gnn runs on that copy, a linear decoder give
 
 import pytest
 import torch
+from helpers.citation_gcn import CitationGCN
 from helpers.molecule_graphs import SpyGNN, loss_before_and_after_training, one_torch_thread  # noqa: F401
-from torch import nn
 from torch_geometric.data import Batch, Data
-from torch_geometric.nn import GCNConv
 
 from harness.objectives.attribute_masking import choose_masked
 from harness.objectives.feature_reconstruction import FeatureReconstruction
@@ -48,19 +47,10 @@ def test_the_loss_is_the_mean_of_the_terms_and_batches_mask_per_graph():
     assert torch.allclose(objective.loss(SpyGNN(8), batch, generator=torch.Generator().manual_seed(1)), first.mean())
 
 
-class GCN(nn.Module):
-    def __init__(self, in_dim: int, width: int):
-        super().__init__()
-        self.first, self.second = GCNConv(in_dim, width), GCNConv(width, width)
-
-    def forward(self, x, edge_index, edge_attr):
-        return self.second(torch.relu(self.first(x, edge_index)), edge_index)
-
-
 def test_training_lowers_the_loss():
     torch.manual_seed(0)
     graph = _graph(200, 12)
-    before, after = loss_before_and_after_training(FeatureReconstruction(16, 12, rate=0.3), GCN(12, 16), graph, steps=150)
+    before, after = loss_before_and_after_training(FeatureReconstruction(16, 12, rate=0.3), CitationGCN(12, 16), graph, steps=150)
     assert after < 0.5 * before
 
 
