@@ -37,7 +37,10 @@ What differs from the reference:
   reference's architectures), not the reference's DGL modules;
 - FT/KD takes LTD's student step and ``lam`` (the appendix gives no step size for FT, and FT's
   own ``lam`` with LTD's step can diverge) with FT's temperature from the appendix's Table 5;
-  nothing is searched here.
+  nothing is searched here;
+- the reference's step sizes were tuned for its own teachers and seed; with ours some are too
+  small to train in 600 epochs (CiteSeer's GCN, GraphSAGE and SGC: a step 10 times larger
+  does; ``leaderboards/distill/README.md``), so pass ``lr`` where they are.
 """
 
 from harness import Component, Param, TaskType, hookimpl
