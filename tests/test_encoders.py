@@ -111,8 +111,9 @@ def test_svd_width_padding_and_determinism(tiny_task):
     view = tiny_task("node-classification").method_view()  # 120 nodes, 32 features
     out = SVDFeatures(dim=512).encode(view)
     assert out.shape == (120, 512)
-    assert bool((out[:, 120:] == 0).all()), "columns beyond the attainable rank are zero padding"
-    assert out[:, :120].abs().sum(0).gt(0).sum() > 32
+    assert bool((out[:, 120:480] == 0).all()), "columns beyond the attainable ranks are zero padding"
+    assert out[:, :120].abs().sum(0).gt(0).sum() > 32, "the adjacency part fills the first columns"
+    assert bool(out[:, 480:].abs().sum(0).gt(0).all()), "the feature part (rank 32) fills the last columns, reversed"
     assert torch.equal(out, SVDFeatures(dim=512).encode(view))
     narrow = SVDFeatures(dim=16, seed=0).encode(view)
     assert narrow.shape == (120, 16)
@@ -136,13 +137,14 @@ def test_svd_adjacency_part_matches_the_definition():
 
 
 def test_svd_feature_part_matches_the_definition():
-    """No edges: the output is U sqrt(S) of the features, so out out^T = U S U^T = (X X^T)^1/2."""
+    """No edges: the output is U sqrt(S) of the features, in the last columns with their order
+    reversed (AnyGraph's layout), so out out^T = U S U^T = (X X^T)^1/2."""
     from harness_encoders.svd import SVDFeatures
 
     x = torch.randn(25, 6, generator=torch.Generator().manual_seed(1))
     graph = _graph(25, [], x)
     out = SVDFeatures(dim=10, niter=4).encode(fake_task(data=graph))
-    assert out.shape == (25, 10) and bool((out[:, 6:] == 0).all())
+    assert out.shape == (25, 10) and bool((out[:, :4] == 0).all())
     values, vectors = torch.linalg.eigh(x.double() @ x.double().t())
     values = torch.where(values > 1e-8, values, torch.zeros_like(values))  # rank 6: the rest is rounding
     root = (vectors * values.sqrt()) @ vectors.t()

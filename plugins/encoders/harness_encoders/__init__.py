@@ -9,7 +9,9 @@
   the Wild", 2024; github.com/HKUDS/AnyGraph): a randomised low-rank SVD (``torch.svd_lowrank``)
   of the symmetrised binary adjacency normalised as D^-1/2 A D^-1/2, giving U sqrt(S) + V sqrt(S),
   plus that of the node feature matrix (U sqrt(S)) when the dataset has informative features
-  (not a constant column), each zero-padded to ``dim`` columns, summed. Differs from AnyGraph:
+  (not a constant column), each zero-padded to ``dim`` columns (the feature part with its
+  columns reversed, as the official code lays it out), summed: the core's
+  :func:`harness.unified_input.svd_projection`, which the AnyGraph methods use too. Differs from AnyGraph:
   computed once per (dataset, parameters) and cached instead of being re-drawn periodically as
   augmentation; graph-level tasks get the SVD of their block-diagonal union; user-item
   (bipartite) graphs are not special-cased.
@@ -75,7 +77,7 @@ def harness_encoders():
                 Param("niter", "int", 2, "subspace iterations of torch.svd_lowrank (AnyGraph: 2)", minimum=0),
                 Param("seed", "int", 0, "seed of the random projections (fixed, independent of the cell's seed)"),
             ),
-            version="1",
+            version="2",
         ),
         Component(
             kind="encoder",
