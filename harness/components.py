@@ -104,6 +104,12 @@ class Param:
     #: False for operational switches (download, verbosity) that cannot change a result: they
     #: are passed to the factory but left out of cell ids and cache keys.
     affects_results: bool = True
+    #: for a dataset reference that must not contain the cell's own dataset (a zero-shot
+    #: training group): the name of the component's ``bool`` parameter that states it is
+    #: zero-shot. While that parameter is true, a grid that puts a graph both in this reference
+    #: and on the dataset axis is refused (datasets are compared by the graph they read,
+    #: :func:`graph_of`, so ``usair`` and ``usair-ranking`` are one graph).
+    disjoint_from_cell: str | None = None
 
     def __post_init__(self):
         if self.type not in _PYTHON_TYPES:
@@ -114,6 +120,8 @@ class Param:
             raise ValueError(f"Param {self.name!r}: exclusive_minimum applies to a minimum; give minimum too")
         if self.min_items and self.type != "list":
             raise ValueError(f"Param {self.name!r}: min_items applies to type list")
+        if self.disjoint_from_cell is not None and not self.references:
+            raise ValueError(f"Param {self.name!r}: disjoint_from_cell applies to a dataset reference (type dataset or datasets)")
         object.__setattr__(self, "excluded", tuple(self.excluded))
 
     def problem(self, value: Any) -> str | None:
@@ -235,7 +243,9 @@ class Component:
         and ``forward_without_propagation(x)``; ``edge-features``).
     :param external_data: True when the component brings data beyond the dataset (a pretrained
         model, raw text); sets the record's external-data flag.
-    :param metadata: a dataset's metric and other facts shown by ``harness list``.
+    :param metadata: a dataset's metric and other facts shown by ``harness list``; ``graph``
+        names the graph a dataset reads when several datasets are views of one graph (see
+        :attr:`graph`).
     :param arguments: fixed keyword arguments the factory always receives, such as the dataset's
         name when one loader serves many datasets. They are not parameters: grids cannot set
         them and they do not enter cell ids (the component's name and version do).
@@ -286,6 +296,10 @@ class Component:
         if unknown:
             raise ValueError(f"Component {self.name!r}: unknown task types {sorted(unknown)}")
         object.__setattr__(self, "params", tuple(self.params))
+        for param in self.params:
+            flag = self.param(param.disjoint_from_cell) if param.disjoint_from_cell else None
+            if param.disjoint_from_cell and (flag is None or flag.type != "bool"):
+                raise ValueError(f"Component {self.name!r}: parameter {param.name!r} is disjoint_from_cell by {param.disjoint_from_cell!r}, which must be a bool parameter of the component")
         for attr in ("task_types", "needs", "provides", "capabilities"):
             object.__setattr__(self, attr, frozenset(getattr(self, attr)))
 
@@ -294,6 +308,13 @@ class Component:
         """A dataset's task type (datasets declare exactly one)."""
         (only,) = self.task_types
         return only
+
+    @property
+    def graph(self) -> str:
+        """The graph a dataset reads: its metadata's ``graph``, else its own name. Two datasets
+        with one graph (a link dataset and its ranking variant) count as the same data where
+        it matters, such as a zero-shot grid's disjoint groups."""
+        return self.metadata.get("graph", self.name)
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)

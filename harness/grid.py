@@ -626,6 +626,7 @@ class GridBuilder:
                 if dropped not in grid.dropped:
                     grid.dropped.append(dropped)
                 continue
+            self._check_disjoint(refs)
             dataset = refs["dataset"]
             chosen = self.dataset_seeds.get(dataset.label or dataset.name, self.dataset_seeds.get(dataset.name, seeds))
             for split, seed in _splits_and_seeds(protocol, count, chosen):
@@ -633,7 +634,29 @@ class GridBuilder:
                 if cell.id not in seen:
                     seen.add(cell.id)
                     grid.cells.append(cell)
+        if self.problems:
+            raise GridError(self.path, self.problems)
         return grid
+
+    def _check_disjoint(self, refs: dict[str, ComponentRef]) -> None:
+        """A zero-shot reference (:attr:`Param.disjoint_from_cell`) that holds the cell's own
+        graph is a problem, unless the component's flag says the run is not zero-shot."""
+        cell_graph = self.registry.get("dataset", refs["dataset"].name).graph
+        for axis in ("encoder", "backbone", "method"):
+            ref = refs[axis]
+            component = self.registry.get(axis, ref.name)
+            for param in component.references():
+                value = ref.params.get(param.name)
+                if not param.disjoint_from_cell or value is None or not ref.params.get(param.disjoint_from_cell):
+                    continue
+                named = [item["name"] for item in (value if isinstance(value, list) else [value])]
+                shared = [name for name in named if self.registry.get("dataset", name).graph == cell_graph]
+                where = f"{axis} {ref.display()!r}.{param.name}"
+                message = (f"holds {', '.join(map(repr, shared))}, the graph of the cell's dataset {refs['dataset'].display()!r}: a zero-shot"
+                           f" evaluation needs the training and evaluated datasets disjoint; take it out of one side, or set"
+                           f" {param.disjoint_from_cell}: false to state that this run is not zero-shot")
+                if shared and Problem(where, message) not in self.problems:
+                    self.problem(where, message)
 
     def _check_cell_count(self, seeds, axes, includes) -> None:
         """Refuse a grid of more than :data:`MAX_CELLS` cells before building any of them."""

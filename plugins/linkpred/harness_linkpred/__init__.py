@@ -49,9 +49,9 @@ with BFS/DFS/random splits and micro-F1; ``shs27k`` instead predicts whether a p
 at all, and ``shs27k-types`` reports ROC-AUC on a random split only (BFS and DFS splits are not
 implemented; the harness's evaluators have no F1).
 
-``usair-ranking`` and ``celegans-ranking`` (:mod:`.ranking`) evaluate the same graphs with the
-link-ranking protocol: every node ranked for each endpoint of a held-out edge, known edges
-masked; MRR, Recall@20 and NDCG@20.
+``<name>-ranking`` (:mod:`.ranking`; every link graph but p2p-Gnutella25) evaluates the same
+graph with the link-ranking protocol: every node ranked for each endpoint of a held-out edge,
+known edges masked; MRR, Recall@20 and NDCG@20.
 """
 
 from dataclasses import replace
@@ -107,7 +107,7 @@ def _ranking_variant(component):
         doc=f"{component.doc} Ranking protocol: every node ranked for each query, known edges masked.",
         params=RANKING_PARAMS,
         task_types={TaskType.LINK_RANKING},
-        metadata={**component.metadata, "metric": "mrr", "extra_metrics": ranking.EXTRA_METRICS},
+        metadata={**component.metadata, "metric": "mrr", "extra_metrics": ranking.EXTRA_METRICS, "graph": component.name},
         preflight="harness_linkpred.ranking:check",
     )
 
