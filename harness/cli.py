@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     board.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR", help=RESULTS_HELP)
     board.add_argument("--out", default=None, metavar="DIR", help=f"where tables are rendered (default: <results-dir>/{RENDERED_TABLES})")
     board.add_argument("--submissions", default=None, metavar="DIR", help=SUBMISSIONS_HELP)
+    board.add_argument("--grid", default=None, metavar="FILE", help="also render the extra tables this grid's leaderboards: section asks for (other metrics, group averages)")
 
     compare = commands.add_parser("compare", parents=[plugin_options], help="this project's rows beside submitted ones")
     compare.add_argument("--dataset", required=True)
@@ -180,7 +181,7 @@ def cmd_run(args) -> int:
     summary = run_grid(grid, settings, plugins, registry, executor, args.retry_failed, args.fail_fast)
     print(f"ran {summary.ran} cell(s): {summary.complete} complete, {summary.failed} failed")
     print(f"records: {Path(settings.results_dir).resolve()}")
-    boards = _render_leaderboards(settings.results_dir, _tables_dir(settings.results_dir, args.leaderboard_dir), _all_submissions(args, plugins), summary.datasets)
+    boards = _render_leaderboards(settings.results_dir, _tables_dir(settings.results_dir, args.leaderboard_dir), _all_submissions(args, plugins), summary.datasets, grid.tables)
     for path in boards:
         print(f"leaderboard: {path}")
     return summary.exit_code
@@ -216,7 +217,10 @@ def _executor(registry, args):
     return component.load()(**params)
 
 
-def _render_leaderboards(results_dir, out_dir, submissions_dir, datasets=None) -> list[Path]:
+def _render_leaderboards(results_dir, out_dir, submissions_dir, datasets=None, request=None) -> list[Path]:
+    """The tables of the records' datasets (``datasets``: only these), and the extra tables a
+    grid asks for (:mod:`harness.extra_tables`)."""
+    from harness.extra_tables import extra_tables
     from harness.leaderboard import build_tables, render
     from harness.store import ResultStore
     from harness.submissions import SubmissionError
@@ -227,6 +231,8 @@ def _render_leaderboards(results_dir, out_dir, submissions_dir, datasets=None) -
         tables = build_tables(records, submissions_dir, datasets)
     except SubmissionError as error:
         raise InvalidInput(str(error)) from None
+    if request:
+        tables.update(extra_tables(records, request))
     return [render(dataset, metric, higher, rows, out_dir)[0] for dataset, (metric, higher, rows) in tables.items()]
 
 
@@ -240,8 +246,16 @@ def _note_unisolated(records) -> None:
 def cmd_leaderboard(args) -> int:
     if not Path(args.results_dir).is_dir():
         raise InvalidInput(f"no results folder {args.results_dir!r}; run a grid first or pass --results-dir")
-    _registry(args)
-    for path in _render_leaderboards(args.results_dir, _tables_dir(args.results_dir, args.out), _all_submissions(args)):
+    _, registry = _registry(args)
+    request = None
+    if args.grid:
+        from harness.grid import GridError, load_grid
+
+        try:
+            request = load_grid(args.grid, registry).tables
+        except GridError as error:
+            raise InvalidInput(str(error)) from None
+    for path in _render_leaderboards(args.results_dir, _tables_dir(args.results_dir, args.out), _all_submissions(args), request=request):
         print(f"leaderboard: {path}")
     return EXIT_OK
 

@@ -31,6 +31,13 @@ A parameter of type ``dataset``/``datasets`` names other datasets (a name, a ``{
 mapping, a list of them, or a group name); each is resolved to its identity (name, resolved
 parameters, version), which enters the cell id.
 
+Extra leaderboards (:mod:`harness.extra_tables`)::
+
+    leaderboards: {metrics: [recall@20, ndcg@20], groups: [link2]}
+
+``metrics``: also a table per dataset in each of these metrics (where its records report them);
+``groups``: also a table of each named group's average over its datasets.
+
 Splits::
 
     split: per-seed                     # or fixed (the default), or {protocol: folds, folds: 10}
@@ -52,12 +59,15 @@ import yaml
 
 from harness import features
 from harness.cell import AXES, FIXED, FOLDS, SPLIT_PROTOCOLS, Cell, ComponentRef, Split
+from harness.extra_tables import TableRequest
+from harness.metrics import Metrics, UnknownMetric
 from harness.identity import DEFAULT_ENCODER
 from harness.registry import Registry
 from harness.suggest import suggest
 
 AXIS_KEYS = {f"{axis}s": axis for axis in AXES}
-TOP_LEVEL_KEYS = ("name", "description", "seeds", "dataset_seeds", "split", "groups", *AXIS_KEYS, "defaults", "include", "exclude")
+TOP_LEVEL_KEYS = ("name", "description", "seeds", "dataset_seeds", "split", "groups", *AXIS_KEYS, "defaults", "include", "exclude", "leaderboards")
+LEADERBOARD_KEYS = ("metrics", "groups")
 ENTRY_KEYS = ("name", "params", "label")
 SPLIT_KEYS = ("protocol", "folds")
 DEFAULT_ENCODERS = [DEFAULT_ENCODER]
@@ -101,6 +111,8 @@ class Grid:
     name: str
     cells: list[Cell] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
+    #: the extra leaderboards the grid asks for (its ``leaderboards:`` section)
+    tables: TableRequest = field(default_factory=TableRequest)
 
 
 def load_grid(path: str | Path, registry: Registry) -> Grid:
@@ -244,9 +256,12 @@ class GridBuilder:
         includes = self._rules("include", required=("dataset", "backbone", "method"))
         defaults = self._defaults(axes, includes)
         excludes = self._rules("exclude", required=())
+        tables = self._tables()
         if self.problems:
             raise GridError(self.path, self.problems)
-        return self._expand(name, seeds, axes, defaults, includes, excludes)
+        grid = self._expand(name, seeds, axes, defaults, includes, excludes)
+        grid.tables = tables
+        return grid
 
     # -- sections ---------------------------------------------------------------------------
 
@@ -340,6 +355,34 @@ class GridBuilder:
             self.problem("split.folds", f"must be an integer of at least 2 (the number of folds), got {count!r}")
             return FIXED, None
         return protocol, count
+
+    def _tables(self) -> TableRequest:
+        """``leaderboards: {metrics: [...], groups: [...]}``: registered metrics, grid groups."""
+        raw = self.raw.get("leaderboards")
+        if raw is None:
+            return TableRequest()
+        if not isinstance(raw, dict):
+            self.problem("leaderboards", f"must be a mapping with keys {', '.join(LEADERBOARD_KEYS)}, got {type(raw).__name__}")
+            return TableRequest()
+        for key in raw:
+            if key not in LEADERBOARD_KEYS:
+                self.problem(f"leaderboards.{key}", f"unknown key; {suggest(str(key), list(LEADERBOARD_KEYS))}")
+        chosen = {key: raw.get(key) or [] for key in LEADERBOARD_KEYS}
+        for key, values in chosen.items():
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                self.problem(f"leaderboards.{key}", f"must be a list of names, got {values!r}")
+                chosen[key] = []
+        known = Metrics(self.registry)
+        for i, reference in enumerate(chosen["metrics"]):
+            try:
+                known.spec(reference)
+            except UnknownMetric as error:
+                self.problem(f"leaderboards.metrics[{i}]", str(error))
+        for i, group in enumerate(chosen["groups"]):
+            if group not in self.groups:
+                self.problem(f"leaderboards.groups[{i}]", f"unknown group {group!r}; {suggest(group, sorted(self.groups))}")
+        groups = {group: tuple(ref.name for ref in self.groups.get(group, ())) for group in chosen["groups"]}
+        return TableRequest(metrics=tuple(chosen["metrics"]), groups=groups)
 
     def _groups(self) -> dict[str, list[ComponentRef]]:
         """``groups: {name: [dataset entries]}``: named lists of datasets, usable on the dataset
