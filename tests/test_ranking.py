@@ -4,7 +4,6 @@ brute force over every tie-break."""
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -13,6 +12,7 @@ import torch
 
 from harness.evaluator import EvaluatorInputError
 from harness.ranking import eval_mrr, full_ranking, full_ranking_per_query, masks_from_edges, mrr, ogb_ranks
+from helpers.brute_ranking import every_tie_break
 
 ogb_link = pytest.importorskip("ogb.linkproppred")
 
@@ -76,23 +76,6 @@ def test_eval_mrr_names_its_keys():
 # --- full ranking --------------------------------------------------------------------------------
 
 
-def _brute(scores, positives, mask, k):
-    """Recall@k and NDCG@k of one query under every order consistent with the scores (ties
-    broken every possible way)."""
-    candidates = [c for c in range(len(scores)) if not mask[c]]
-    n_pos = int(positives.sum())
-    ideal = sum(1 / math.log2(i + 2) for i in range(min(k, n_pos)))
-    results = []
-    for order in itertools.permutations(candidates):
-        if any(scores[a] < scores[b] for a, b in zip(order, order[1:])):
-            continue
-        top = order[:k]
-        recall = sum(positives[c] for c in top) / n_pos
-        dcg = sum(1 / math.log2(i + 2) for i, c in enumerate(top) if positives[c])
-        results.append((recall, dcg / ideal))
-    return np.array(results)
-
-
 def test_full_ranking_hand_computed():
     scores = np.array([[0.9, 0.8, 0.7, 0.6, 0.5]])
     positives = np.array([[0, 1, 0, 1, 0]], dtype=bool)
@@ -146,7 +129,7 @@ def test_tie_modes_against_every_tie_break(seed):
     for k in (1, 2, 4):
         results = {ties: full_ranking_per_query(scores, positives, mask, k=k, ties=ties) for ties in ("expected", "pessimistic", "optimistic")}
         for q in range(queries):
-            brute = _brute(scores[q], positives[q], mask[q], k)
+            brute = every_tie_break(scores[q], positives[q], mask[q], k)
             for column, metric in enumerate(("recall", "ndcg")):
                 values = brute[:, column]
                 assert results["expected"][f"{metric}@{k}"][q] == pytest.approx(values.mean())
