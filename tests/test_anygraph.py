@@ -18,7 +18,7 @@ from harness.unified_input import normalized_adjacency, propagate, svd_projectio
 from harness_anygraph.experts import expert, frequency_factors, link_score, route, routing_scores
 from harness_anygraph.graph_input import graph_input
 from harness_anygraph.settings import ModelSettings, TrainingSettings
-from harness_anygraph.training import load_experts, sampled_softmax_loss, train
+from harness_anygraph.training import load_experts, make_experts, sampled_softmax_loss, train
 from harness_anygraph.zero_shot import predictions, unified_input, zero_shot
 from helpers.brute_ranking import every_tie_break
 
@@ -93,10 +93,8 @@ def test_training_updates_only_routed_experts_and_records_the_factors(trained):
     payload = trained[0]
     trace = payload["trace"]
     routed = {expert_id for epoch in trace["assignment"] for expert_id in epoch}
-    fresh = train.__globals__["make_experts"](MODEL, BACKBONE)  # the seed's initial experts
-    torch.manual_seed(0)
-    initial = train.__globals__["make_experts"](MODEL, BACKBONE)
-    del fresh
+    torch.manual_seed(0)  # train() draws its experts right after seeding with its seed
+    initial = make_experts(MODEL, BACKBONE)
     counts = payload["trained_samples"].tolist()
     for expert_id, state in enumerate(payload["experts"]):
         changed = any(not torch.equal(state[k], initial[expert_id].state_dict()[k]) for k in state)
