@@ -271,3 +271,12 @@ def test_a_ranking_variant_and_its_link_dataset_are_one_graph(harness_registry_m
     usair, ranking = (harness_registry_module.get("dataset", name) for name in ("usair", "usair-ranking"))
     assert usair.graph == ranking.graph == "usair"
     assert harness_registry_module.get("dataset", "synthetic-ranking").graph == "synthetic-ranking"
+
+
+def test_the_default_size_is_the_papers():
+    """d = 512, 8 experts of 8 layers: about 16.9M parameters, as the paper reports."""
+    model = ModelSettings()
+    experts = make_experts(model, functools.partial(expert, task_type="link-ranking"))
+    count = sum(p.numel() for e in experts for p in e.parameters())
+    assert (model.dim, model.experts, len(experts[0].linears), TrainingSettings().lr, TrainingSettings().batch) == (512, 8, 8, 1e-4, 4096)
+    assert count == 8 * 8 * (512 * 512 + 512 + 2 * 512) and round(count / 1e6, 1) == 16.9
