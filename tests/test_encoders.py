@@ -151,6 +151,17 @@ def test_svd_feature_part_matches_the_definition():
     assert torch.allclose(out.double() @ out.double().t(), root, atol=1e-4)
 
 
+def test_svd_reads_csr_features_as_their_dense_matrix():
+    """Bag-of-words features reach an encoder as CSR when the method takes sparse input."""
+    from harness_encoders.svd import SVDFeatures
+
+    x = (torch.rand(30, 12, generator=torch.Generator().manual_seed(2)) > 0.7).float()
+    edges = [[i, (i + 1) % 30] for i in range(30)]
+    dense = SVDFeatures(dim=16).encode(fake_task(data=_graph(30, edges, x)))
+    sparse = SVDFeatures(dim=16).encode(fake_task(data=_graph(30, edges, x.to_sparse_csr())))
+    assert torch.equal(dense, sparse)
+
+
 def test_svd_on_graph_level_tasks_covers_every_node(tiny_task):
     from harness_encoders.svd import SVDFeatures
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import torch
 
 from harness.encoder import Encoder
+from harness.sparse_features import densify
 from harness.unified_input import svd_projection
 
 
@@ -25,7 +26,8 @@ class SVDFeatures(Encoder):
             offset += graph.num_nodes
         x = None
         if all(f is not None for f in features):
-            x = torch.cat([f.float().reshape(f.size(0), -1) for f in features])
+            # a CSR feature matrix (bag of words) is made dense: the SVD reads it as a matrix
+            x = torch.cat([densify(f).float().reshape(f.size(0), -1) for f in features])
         return torch.cat(edges, dim=1), offset, x
 
     def encode(self, task) -> torch.Tensor:
