@@ -196,9 +196,12 @@ def test_sampled_softmax_loss_is_cross_entropy_over_the_batch_negatives():
     assert loss.item() == pytest.approx(expected.item(), rel=1e-5)
 
 
-def test_the_expert_backbone_refuses_a_width_change():
-    with pytest.raises(ValueError, match="same width"):
-        expert(16, 8, "link-ranking")
+def test_the_expert_backbone_maps_another_width_linearly_first():
+    """AnyGraph's experts keep their width; a method that asks for another output width (the
+    supervised baseline) gets a linear map in front of the residual layers."""
+    assert expert(16, 16, "link-ranking").project is None
+    other = expert(16, 8, "node-classification", layers=2)
+    assert other(torch.randn(5, 16), torch.zeros(2, 0, dtype=torch.long)).shape == (5, 8)
 
 
 def test_recall_and_ndcg_of_zero_shot_scores_agree_with_brute_force(harness_registry_module):

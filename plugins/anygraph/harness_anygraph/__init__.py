@@ -105,7 +105,7 @@ def harness_methods():
 def harness_backbones():
     return [
         Component(kind="backbone", name="anygraph-expert", factory="harness_anygraph.experts:expert", version=_VERSION,
-                  doc="AnyGraph's expert: a residual MLP of width dim (ReLU, dropout, affine LayerNorm per layer); only the AnyGraph methods use it.",
+                  doc="AnyGraph's expert: a residual MLP of width dim (ReLU, dropout, affine LayerNorm per layer) that ignores the graph; for another output width a linear map comes first.",
                   params=(Param("layers", "int", 8, "residual layers (AnyGraph: 8)", minimum=1),
                           Param("dropout", "float", 0.1, "dropout in every layer (AnyGraph: 0.1)", minimum=0, maximum=1)),
                   task_types=_TASKS, capabilities=frozenset({EXPERT})),

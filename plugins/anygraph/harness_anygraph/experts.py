@@ -15,25 +15,29 @@ from torch import nn
 
 
 class Expert(nn.Module):
-    """One expert; it maps the unified input to node embeddings of the same width."""
+    """One expert; it maps the unified input to node embeddings of the same width. Given another
+    input width (a method other than AnyGraph's using the backbone, which then acts as a
+    residual MLP that ignores the graph), a linear map to the output width comes first."""
 
-    def __init__(self, dim: int, layers: int, dropout: float):
+    def __init__(self, dim: int, layers: int, dropout: float, in_dim: int | None = None):
         super().__init__()
+        self.project = nn.Linear(in_dim, dim) if in_dim is not None and in_dim != dim else None
         self.linears = nn.ModuleList(nn.Linear(dim, dim) for _ in range(layers))
         self.norms = nn.ModuleList(nn.LayerNorm(dim) for _ in range(layers))
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, embeddings: torch.Tensor) -> torch.Tensor:
+    def forward(self, embeddings: torch.Tensor, edge_index=None, edge_attr=None) -> torch.Tensor:
+        if self.project is not None:
+            embeddings = self.project(embeddings)
         for linear, norm in zip(self.linears, self.norms):
             embeddings = norm(self.dropout(torch.relu(linear(embeddings))) + embeddings)
         return embeddings
 
 
 def expert(in_dim: int, out_dim: int, task_type: str, categorical=None, layers: int = 8, dropout: float = 0.1) -> Expert:
-    """The ``anygraph-expert`` backbone's factory: one expert of width ``in_dim``."""
-    if in_dim != out_dim:
-        raise ValueError(f"an AnyGraph expert maps its input to embeddings of the same width; got in_dim {in_dim} and out_dim {out_dim}")
-    return Expert(in_dim, layers, dropout)
+    """The ``anygraph-expert`` backbone's factory: one expert of width ``out_dim`` (AnyGraph's
+    experts have ``in_dim == out_dim``)."""
+    return Expert(out_dim, layers, dropout, in_dim)
 
 
 def frequency_factors(trained_samples: torch.Tensor, spread: float = 0.2) -> torch.Tensor:
