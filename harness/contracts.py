@@ -137,6 +137,14 @@ class Executor(Protocol):
     process), runs ``function(cell)`` wherever it likes, and yields ``(cell, record)`` as cells
     finish, in any order; ``record`` is what ``function`` returned. It must yield every cell it
     was given unless the caller stops iterating (``--fail-fast``), and clean up when it does.
+
+    An executor whose cells run where the driver may not see them finish (other nodes, jobs
+    that outlive ``harness run``) sets a true class attribute ``writes_records``: ``function``
+    then writes each cell's record itself and skips a cell already complete when it starts
+    (:mod:`harness.worker_records`); for a cell whose worker could not return (killed more often
+    than its retry limit), ``map`` yields a failed record saying why, which the runner writes
+    unless a worker wrote a complete one. Such an executor may also yield nothing and return at
+    once after submitting (``wait=False``): the workers record the cells.
     """
 
     def map(

@@ -94,6 +94,7 @@ def run_grid(
     out: TextIO = sys.stdout,
 ) -> RunSummary:
     from harness.worker import CellJob, use_plugins
+    from harness.worker_records import RecordingCellJob, settle, shared_paths
 
     summary = RunSummary(dropped=len(grid.dropped))
     store = ResultStore(settings.results_dir)
@@ -128,10 +129,16 @@ def run_grid(
     use_plugins(plugins, registry, tuple(settings.plugin_files))
     plugins.grid_started(grid, todo)
     job = CellJob(replace(settings, warm_modules=component_modules(todo, registry)))
+    workers_write = bool(getattr(executor, "writes_records", False))
+    if workers_write:
+        job = RecordingCellJob(CellJob(shared_paths(job.settings)))
     try:
         # Exactly as harness.contracts.Executor declares it: three positional arguments.
         for cell, record in executor.map(job, todo, plugins.run_started):
-            store.write(record, replace_failed=retry_failed)
+            if workers_write:
+                record = settle(store, cell, record, settings.isolate)
+            else:
+                store.write(record, replace_failed=retry_failed)
             locks.pop(cell.id).release()
             plugins.run_finished(cell, record)
             summary.ran += 1

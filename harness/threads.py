@@ -25,10 +25,16 @@ def concurrent_cells(executor) -> int:
 
 
 def threads_per_cell(executor) -> int:
-    """Each concurrently running cell's share of the usable cores, at least one thread."""
+    """The threads the executor gives each cell (``cell_threads``: the CPUs a cluster
+    scheduler reserves for it), else each concurrently running cell's share of the usable
+    cores; at least one thread."""
+    if getattr(executor, "cell_threads", None):
+        return max(1, int(executor.cell_threads))
     return max(1, usable_cores() // concurrent_cells(executor))
 
 
 def threads_reason(executor) -> str:
     """Where :func:`threads_per_cell` comes from, for the progress header."""
+    if getattr(executor, "cell_threads", None):
+        return "the CPUs the executor reserves per cell"
     return f"{usable_cores()} core(s) / {concurrent_cells(executor)} cell(s) at a time"
