@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--submissions", default=None, metavar="DIR", help=SUBMISSIONS_HELP)
     run.add_argument("--executor", default="local", metavar="NAME", help="execution back-end (see `harness list executors`)")
     run.add_argument("--workers", type=int, default=None, metavar="N", help="worker processes, for executors that take them")
+    run.add_argument("--address", default=None, metavar="ADDRESS", help="the cluster to run on, for executors that take one (ray: auto or HOST:PORT)")
+    run.add_argument("--executor-option", action="append", default=[], metavar="KEY=VALUE",
+                     help="one of the executor's parameters (see `harness list executors NAME`); repeatable")
+    run.add_argument("--no-wait", action="store_true", help="submit the cells and return, for executors that queue them (slurm); `harness status` shows their progress")
     run.add_argument("--retry-failed", action="store_true", help="re-run cells whose record says failed or timeout")
     run.add_argument("--fail-fast", action="store_true", help="stop at the first failed cell")
     run.add_argument("--isolate", action=argparse.BooleanOptionalAction, default=True,
@@ -209,12 +213,45 @@ def _executor(registry, args):
 
         raise InvalidInput(f"unknown executor {args.executor!r}; {suggest(args.executor, registry.names('executor'))}")
     component = registry.get("executor", args.executor)
-    params = {}
-    if args.workers is not None:
-        if not component.param("workers"):
-            raise InvalidInput(f"executor {args.executor!r} takes no --workers")
-        params["workers"] = args.workers
+    params = _executor_options(component, args.executor_option)
+    for flag, name, value in (("--workers", "workers", args.workers), ("--address", "address", args.address),
+                              ("--no-wait", "wait", False if args.no_wait else None)):
+        if value is None:
+            continue
+        if not component.param(name):
+            raise InvalidInput(f"executor {args.executor!r} takes no {flag}")
+        params[name] = value
     return component.load()(**params)
+
+
+def _executor_options(component, options: list[str]) -> dict:
+    """The ``--executor-option KEY=VALUE`` values, each checked against the executor's
+    parameters (values read as YAML scalars: 4, 0.5, true, null, text)."""
+    import yaml
+
+    from harness.suggest import suggest
+
+    params = {}
+    for option in options:
+        key, equals, text = option.partition("=")
+        param = component.param(key.strip())
+        if not equals or param is None:
+            names = [p.name for p in component.params]
+            raise InvalidInput(f"--executor-option {option!r}: executor {component.name!r} has no parameter {key.strip()!r}; "
+                               f"{suggest(key.strip(), names) if names else 'it takes none'} (give KEY=VALUE)")
+        try:
+            value = yaml.safe_load(text) if text.strip() else None
+        except yaml.YAMLError:
+            value = text
+        if param.type == "str" and value is not None and not isinstance(value, str):
+            value = text.strip()
+        if param.type == "float" and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        problem = param.problem(value)
+        if problem:
+            raise InvalidInput(f"--executor-option {option!r}: {param.name} {problem}")
+        params[param.name] = value
+    return params
 
 
 def _render_leaderboards(results_dir, out_dir, submissions_dir, datasets=None, request=None) -> list[Path]:
