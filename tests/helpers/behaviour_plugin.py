@@ -18,8 +18,8 @@ def harness_methods():
             factory="harness_local_behaviour_plugin:Misbehave",
             doc="Fails in the way its mode says.",
             params=(
-                Param("mode", "str", "ok", "what to do", choices=("ok", "raise", "sigkill", "sleep", "nap", "slow-epochs", "fail-if-file", "sys-exit", "os-exit", "swallow-timeout", "block-sigalrm", "smuggle")),
-                Param("flag_file", "str", "", "for fail-if-file: fail while this file exists"),
+                Param("mode", "str", "ok", "what to do", choices=("ok", "raise", "sigkill", "sleep", "nap", "slow-epochs", "fail-if-file", "sys-exit", "os-exit", "swallow-timeout", "block-sigalrm", "smuggle", "announce")),
+                Param("flag_file", "str", "", "for fail-if-file: fail while this file exists; for announce: the folder to announce in"),
                 Param("seconds", "float", 1.0, "for nap: how long to sleep", minimum=0),
             ),
         ),
@@ -62,6 +62,9 @@ class Misbehave:
             time.sleep(60)
         if self.mode == "nap":
             time.sleep(self.seconds)
+        if self.mode == "announce":  # a file named by this process's id, holding its torch threads; then a nap
+            _announce(self.flag_file)
+            time.sleep(self.seconds)
         if self.mode == "sys-exit":
             sys.exit(0)
         if self.mode == "os-exit":
@@ -85,6 +88,14 @@ class Misbehave:
                 time.sleep(0.1)
                 context.log_epoch(epoch, valid=0.0)
         return _constant(task)
+
+
+def _announce(folder):
+    import torch
+
+    from harness.atomic import write_bytes_atomic
+
+    write_bytes_atomic(os.path.join(folder, str(os.getpid())), str(torch.get_num_threads()).encode())
 
 
 def _smuggler(tensor, command):
