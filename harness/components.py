@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import importlib
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -258,6 +259,10 @@ class Component:
         that grid with the reason. Under ``per-seed`` and ``folds`` the factory receives
         ``split_choice``, a :class:`harness.cell.Split`. Empty for a dataset that is no task
         (an unlabelled corpus): it can only be named by a dataset reference.
+    :param requires: top-level modules the factory imports that the harness does not install
+        (``("dgl",)``). Where one cannot be found in this environment the component is
+        *unavailable* (:attr:`unavailable` says why): listed as such, and a grid's cells that
+        name it are dropped with that reason. Found without importing anything.
     :param split_params: the parameters that choose the split under ``fixed`` (``split_seed``,
         ``fold``): under another protocol the grid refuses them and leaves them out of the cell.
     """
@@ -278,12 +283,14 @@ class Component:
     arguments: Mapping[str, Any] = field(default_factory=dict)
     splits: tuple[str, ...] = (FIXED,)
     split_params: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"Component {self.name!r}: kind must be one of {KINDS}")
         object.__setattr__(self, "splits", tuple(self.splits))
         object.__setattr__(self, "split_params", tuple(self.split_params))
+        object.__setattr__(self, "requires", tuple(self.requires))
         unknown_splits = set(self.splits) - set(SPLIT_PROTOCOLS)
         if unknown_splits:
             raise ValueError(f"Component {self.name!r}: unknown split protocols {sorted(unknown_splits)}; valid: {', '.join(SPLIT_PROTOCOLS)}")
@@ -316,6 +323,15 @@ class Component:
         it matters, such as a zero-shot grid's disjoint groups."""
         return self.metadata.get("graph", self.name)
 
+    @property
+    def unavailable(self) -> str | None:
+        """Why this component cannot run in this environment (a module of :attr:`requires`
+        is not installed), or None when it can."""
+        missing = [module for module in self.requires if not _installed(module)]
+        if not missing:
+            return None
+        return f"{self.kind} {self.name!r} needs {', '.join(missing)}, not installed in this environment ({sys.executable})"
+
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
 
@@ -342,3 +358,14 @@ def _resolve(reference: str) -> Any:
     for part in attribute.split("."):
         target = getattr(target, part)
     return target
+
+
+@functools.cache
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be found (not imported: that may be slow, or import torch)."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False

@@ -749,6 +749,10 @@ def split_incompatibility(registry: Registry, dataset_ref: ComponentRef, protoco
 
 def incompatibility(registry: Registry, refs: dict[str, ComponentRef]) -> str | None:
     """Why these components cannot form a cell, or None when they can."""
+    for axis in AXES:
+        reason = registry.get(axis, refs[axis].name).unavailable
+        if reason:
+            return reason
     dataset = registry.get("dataset", refs["dataset"].name)
     task_type = dataset.task_type
     for axis in ("encoder", "backbone", "method"):
