@@ -82,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("plugins", parents=[plugin_options], help="list installed plugins and what they provide")
 
+    status = commands.add_parser("status", parents=[plugin_options], help="how many cells of a grid are complete, failed, running and pending")
+    status.add_argument("--grid", default=None, metavar="FILE", help="this grid's cells (default: every grid run into the results folder, as its newest run listed them)")
+    status.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR", help=RESULTS_HELP)
+
     plot = commands.add_parser("plot", parents=[plugin_options], help="write PNG learning curves and leaderboard charts")
     plot.add_argument("--results-dir", default=DEFAULT_RESULTS, metavar="DIR", help=RESULTS_HELP)
     plot.add_argument("--out", default=None, metavar="DIR", help=f"where the PNGs go (default: <results-dir>/{RENDERED_TABLES}/plots)")
@@ -185,6 +189,10 @@ def cmd_run(args) -> int:
     summary = run_grid(grid, settings, plugins, registry, executor, args.retry_failed, args.fail_fast)
     print(f"ran {summary.ran} cell(s): {summary.complete} complete, {summary.failed} failed")
     print(f"records: {Path(settings.results_dir).resolve()}")
+    if summary.submitted:
+        print(f"{summary.submitted} cell(s) submitted, not waited for (--no-wait); their workers write the records."
+              f" Progress: harness status --grid {args.grid} --results-dir {settings.results_dir}")
+        return summary.exit_code
     boards = _render_leaderboards(settings.results_dir, _tables_dir(settings.results_dir, args.leaderboard_dir), _all_submissions(args, plugins), summary.datasets, grid.tables)
     for path in boards:
         print(f"leaderboard: {path}")
@@ -213,6 +221,8 @@ def _executor(registry, args):
 
         raise InvalidInput(f"unknown executor {args.executor!r}; {suggest(args.executor, registry.names('executor'))}")
     component = registry.get("executor", args.executor)
+    if component.unavailable:
+        raise InvalidInput(f"executor {args.executor!r} cannot run here: {component.unavailable}")
     params = _executor_options(component, args.executor_option)
     for flag, name, value in (("--workers", "workers", args.workers), ("--address", "address", args.address),
                               ("--no-wait", "wait", False if args.no_wait else None)):
@@ -221,7 +231,10 @@ def _executor(registry, args):
         if not component.param(name):
             raise InvalidInput(f"executor {args.executor!r} takes no {flag}")
         params[name] = value
-    return component.load()(**params)
+    try:
+        return component.load()(**params)
+    except ValueError as error:
+        raise InvalidInput(f"executor {args.executor!r}: {error}") from None
 
 
 def _executor_options(component, options: list[str]) -> dict:
@@ -333,6 +346,8 @@ def cmd_list(args) -> int:
         for name in registry.names(kind):
             component = registry.get(kind, name)
             print(f"  {name} (v{component.version}, from {registry.owners[(kind, name)]}): {component.doc}")
+            if component.unavailable:
+                print(f"      unavailable: {component.unavailable}")
             if kind == "dataset":
                 meta = ", ".join(f"{k}={v}" for k, v in component.metadata.items())
                 print(f"      task: {component.task_type}{'; ' + meta if meta else ''}")
@@ -369,6 +384,8 @@ def _show_component(registry, kind: str, name: str) -> int:
         "capabilities": ", ".join(sorted(component.capabilities)),
         "external data": "yes" if component.external_data else "",
         "preflight": component.preflight or "",
+        "requires": ", ".join(component.requires),
+        "unavailable": component.unavailable or "",
         "split protocols": (", ".join(component.splits) or "none (only a dataset reference may name it)") if kind == "dataset" else "",
         **{str(key): value for key, value in component.metadata.items()},
     }
@@ -428,6 +445,31 @@ def cmd_plot(args) -> int:
     return EXIT_OK
 
 
+def cmd_status(args) -> int:
+    from harness.status import grid_counts, manifest_counts, print_counts
+    from harness.store import ResultStore
+
+    if not Path(args.results_dir).is_dir():
+        raise InvalidInput(f"--results-dir {args.results_dir}: no such folder; give the results folder a run wrote to")
+    store = ResultStore(args.results_dir)
+    if args.grid:
+        from harness.grid import GridError, load_grid
+
+        _, registry = _registry(args)
+        try:
+            grid = load_grid(args.grid, registry)
+        except GridError as error:
+            raise InvalidInput(str(error)) from None
+        print_counts(f"grid {grid.name} ({args.grid})", grid_counts(store, grid.cells), sys.stdout)
+        return EXIT_OK
+    runs = manifest_counts(store)
+    if not runs:
+        print(f"no grid has been run into {args.results_dir}")
+    for name, (path, counts) in runs.items():
+        print_counts(f"grid {name} ({path})", counts, sys.stdout)
+    return EXIT_OK
+
+
 COMMANDS = {
     "run": cmd_run,
     "leaderboard": cmd_leaderboard,
@@ -435,5 +477,6 @@ COMMANDS = {
     "list": cmd_list,
     "plugins": cmd_plugins,
     "plot": cmd_plot,
+    "status": cmd_status,
     "cache": cmd_cache,
 }

@@ -37,6 +37,8 @@ class RunSummary:
     skipped_locked: int = 0
     #: complete cells run again because their record was made without isolation
     rerun_unisolated: int = 0
+    #: cells handed to an executor that queues them and returns (``--no-wait``): their workers record them
+    submitted: int = 0
     dropped: int = 0
     datasets: set[str] = field(default_factory=set)
 
@@ -130,8 +132,11 @@ def run_grid(
     plugins.grid_started(grid, todo)
     job = CellJob(replace(settings, warm_modules=component_modules(todo, registry)))
     workers_write = bool(getattr(executor, "writes_records", False))
-    if workers_write:
+    if workers_write:  # each worker holds its cell's lock while it runs it
         job = RecordingCellJob(CellJob(shared_paths(job.settings)))
+        for lock in locks.values():
+            lock.release()
+        locks = {}
     try:
         # Exactly as harness.contracts.Executor declares it: three positional arguments.
         for cell, record in executor.map(job, todo, plugins.run_started):
@@ -139,7 +144,7 @@ def run_grid(
                 record = settle(store, cell, record, settings.isolate)
             else:
                 store.write(record, replace_failed=retry_failed)
-            locks.pop(cell.id).release()
+                locks.pop(cell.id).release()
             plugins.run_finished(cell, record)
             summary.ran += 1
             summary.datasets.add(cell.dataset.name)
@@ -150,6 +155,8 @@ def run_grid(
                 if fail_fast:
                     print(f"stopping at the first failure (--fail-fast): {cell.describe()}", file=out)
                     break
+        if getattr(executor, "wait", True) is False:
+            summary.submitted = len(todo) - summary.ran
     finally:
         for lock in locks.values():
             lock.release()

@@ -153,16 +153,31 @@ class ResultStore:
             if path.parent.name not in RESERVED and not path.name.startswith(TEMP_PREFIX)
         ]
 
-    def lock(self, cell: Cell) -> FileLock | None:
-        """A held lock on the cell, or None when another process is running it."""
+    def lock(self, cell: Cell, wait: bool = False) -> FileLock | None:
+        """A held lock on the cell, or None when another process is running it (``wait``:
+        until that process is done)."""
+        return self._lock(cell.id, wait)
+
+    def _lock(self, cell_id: str, wait: bool) -> FileLock | None:
         locks = self.root / "locks"
         locks.mkdir(exist_ok=True)
-        lock = FileLock(str(locks / f"{cell.id}.lock"))
+        lock = FileLock(str(locks / f"{path_component(cell_id)}.lock"))
         try:
-            lock.acquire(timeout=0)
+            lock.acquire(timeout=-1 if wait else 0)
         except Timeout:
             return None
         return lock
+
+    def running_id(self, cell_id: str) -> bool:
+        """Whether a process holds the lock of the cell ``cell_id`` now (a run or a worker is
+        running it)."""
+        if not (self.root / "locks" / f"{path_component(cell_id)}.lock").exists():
+            return False
+        lock = self._lock(cell_id, wait=False)
+        if lock is None:
+            return True
+        lock.release()
+        return False
 
     def write_manifest(self, name: str, manifest: dict[str, Any]) -> Path:
         path = self.root / "runs" / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{path_component(name)}.json"

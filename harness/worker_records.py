@@ -7,13 +7,17 @@ An executor says so with a true ``writes_records`` attribute (see
 instead of the bare per-cell job, and settles what the executor yields with
 :func:`settle`:
 
+- the worker holds the cell's lock (in the results folder) while it runs the cell, so that
+  ``harness status`` sees it running and a second worker given the cell waits for the first;
 - the worker reads the cell's record first: a cell complete when its task starts (a Slurm task
   requeued after it finished, a Ray task retried after its record was written) is not run
   again, its record is returned as it is;
 - otherwise it runs the cell and writes the record atomically through the results store (on
   storage every node sees), then returns it;
-- the driver writes only what no worker wrote: a failure the executor itself reports (the
-  worker was killed more often than the retry limit allows), never over a complete record.
+- the driver holds no cell's lock while the executor runs (it checks that none is held when it
+  chooses the cells to run) and writes only what no worker wrote: a failure the executor itself
+  reports (the worker was killed more often than the retry limit allows), never over a complete
+  record.
 """
 
 from __future__ import annotations
@@ -50,13 +54,19 @@ class RecordingCellJob:
         from harness.store import ResultStore
 
         store = ResultStore(self.job.settings.results_dir)
-        if _final(existing := store.read(cell), self.job.settings.isolate):
-            return existing
-        record = self.job(cell)
-        # A failed record here is one the driver chose to run again (--retry-failed), or this
-        # task's own from an attempt killed just after writing it.
-        store.write(record, replace_failed=True)
-        return record
+        # Held while the cell runs: `harness status` shows it running, and a second worker
+        # given the same cell (a rerun while this one was queued) waits, then finds it done.
+        lock = store.lock(cell, wait=True)
+        try:
+            if _final(existing := store.read(cell), self.job.settings.isolate):
+                return existing
+            record = self.job(cell)
+            # A failed record here is one the driver chose to run again (--retry-failed), or
+            # this task's own from an attempt killed just after writing it.
+            store.write(record, replace_failed=True)
+            return record
+        finally:
+            lock.release()
 
 
 def settle(store, cell: Cell, record: dict[str, Any], isolate: bool) -> dict[str, Any]:
