@@ -23,6 +23,13 @@ KILLS = 2
 #: killed, so only the parent-death signal can end it within ``DEATH_S``
 NAP_S = 4.0
 DEATH_S = 2.0
+#: what each executor needs to run here: two workers; Ray's smallest object store; the Slurm
+#: executor's cells as local processes (submitit's LocalExecutor), no cluster being at hand
+EXECUTOR_OPTIONS = {
+    "pool": ["--workers", "2"],
+    "ray": ["--executor-option", "workers=2", "--executor-option", "object_store_mb=80"],
+    "slurm": ["--executor-option", "cluster=local", "--executor-option", "poll_s=0.3", "--executor-option", "array_parallelism=2"],
+}
 
 
 def _executors() -> list[str]:
@@ -46,7 +53,18 @@ def _grid(tmp_path: Path) -> Path:
 def _command(tmp_path: Path, executor: str, isolate: bool) -> list[str]:
     return [sys.executable, "-m", "harness", "run", "--grid", str(_grid(tmp_path)), "--plugin", str(BEHAVIOUR),
             "--results-dir", "results", "--cache-dir", "cache", "--leaderboard-dir", "boards",
-            "--executor", executor, *(["--workers", "2"] if executor == "pool" else []), *([] if isolate else ["--no-isolate"])]
+            "--executor", executor, *EXECUTOR_OPTIONS.get(executor, []), *([] if isolate else ["--no-isolate"])]
+
+
+def _commands(pids: list[int]) -> list[str]:
+    """Each process's command line, for the failure message."""
+    found = []
+    for pid in pids:
+        try:
+            found.append(f"{pid}: {Path(f'/proc/{pid}/cmdline').read_bytes().replace(bytes(1), b' ').decode(errors='replace').strip()[:160]}")
+        except OSError:
+            found.append(f"{pid}: gone")
+    return found
 
 
 def _records(tmp_path: Path) -> list[Path]:
@@ -83,7 +101,8 @@ def test_killing_the_harness_loses_nothing_duplicates_nothing_and_leaves_no_proc
         if executor == "pool" or isolate:
             assert started, "the harness started no process to check"
         time.sleep(DEATH_S)  # the killed harness's processes are gone by now, their cell not done
-        assert not [pid for pid in started if alive(pid)], "processes outlived the killed harness"
+        outlived = [pid for pid in started if alive(pid)]
+        assert not outlived, f"processes outlived the killed harness: {_commands(outlived)}"
 
     killed_at = len(_records(tmp_path))
     assert 0 < killed_at < SEEDS

@@ -15,6 +15,7 @@ def harness_executors():
             name="ray",
             factory="harness_ray.executor:RayExecutor",
             doc="Run each cell as a Ray task; workers write their records on shared storage, killed workers are retried.",
+            requires=("ray",),
             params=(
                 Param("address", "str", None, "the Ray cluster to join: auto, HOST:PORT or ray://HOST:PORT; null starts one on this machine for the run", nullable=True),
                 Param("cpus_per_cell", "float", 1.0, "CPUs Ray reserves for each cell; its torch threads follow", minimum=0, exclusive_minimum=True),
