@@ -82,7 +82,8 @@ def test_hops_and_layers_without_such_a_forward():
 
 
 def test_every_backbone_declaring_the_capability_honours_it(harness_registry):
-    declared = sorted(name for name, c in harness_registry.components["backbone"].items() if "no-propagation" in c.capabilities)
+    # (backbones unavailable here, the DGL ones in the main environment, are checked in their lane)
+    declared = sorted(name for name, c in harness_registry.components["backbone"].items() if "no-propagation" in c.capabilities and not c.unavailable)
     assert {"gcn", "sage", "gat", "mlp", "sign", "revgat", "appnp", "sgc"} <= set(declared)
     for name in declared:
         component = harness_registry.get("backbone", name)
