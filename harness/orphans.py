@@ -1,4 +1,4 @@
-"""Worker processes die with the process that started them.
+"""Worker processes die with the process that started them; the processes below a process.
 
 A pool worker or an isolated cell's child is killed by the kernel when the harness that
 started it dies, even by SIGKILL, where the platform offers it (Linux's parent-death signal);
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
@@ -25,3 +26,21 @@ def die_with_parent(parent_pid: int) -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent_pid:
         os._exit(1)
+
+
+def descendants(root: int) -> set[int]:
+    """Every live (not zombie) process below ``root``, read from Linux's /proc (empty where there
+    is none). For a process that reaps what it started (the Ray executor's keeper)."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z":
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {root}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found

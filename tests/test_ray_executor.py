@@ -166,3 +166,23 @@ def test_a_driver_killed_mid_grid_leaves_the_cluster_it_joined_idle_and_a_rerun_
     finally:
         cluster.stdin.close()
         cluster.wait(timeout=60)
+
+
+def test_ray_stopping_a_worker_mid_cell_is_no_failure_of_the_cell():
+    """Ray stops the workers of a job whose driver died with SIGTERM, and its handler raises
+    SystemExit, which a cell run in the worker's process (--no-isolate) records as the cell's
+    failure: the rerun would then skip the cell instead of running it."""
+    from harness_ray.executor import WorkerStopped, _run_cell
+
+    def cell_that_records_system_exit(cell):
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+        except (Exception, SystemExit):
+            return {"status": "failed"}
+        return {"status": "complete"}
+
+    before = signal.getsignal(signal.SIGTERM)
+    with pytest.raises(WorkerStopped):
+        _run_cell(cell_that_records_system_exit, None)
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -102,8 +102,36 @@ class RayExecutor:
             shutil.rmtree(temp_dir, ignore_errors=True)
 
 
+class WorkerStopped(BaseException):
+    """Ray is stopping this worker (SIGTERM: the run's driver is gone, or the task was
+    cancelled). Not an ``Exception`` nor a ``SystemExit``, so no part of the harness takes it
+    for the cell's own failure and records it: the cell is left without a record, to run again."""
+
+
 def _run_cell(function, cell):
-    return function(cell)
+    with _stopped_by_sigterm():
+        return function(cell)
+
+
+@contextmanager
+def _stopped_by_sigterm():
+    """While the cell runs, Ray's SIGTERM raises :class:`WorkerStopped` (Ray's own handler raises
+    ``SystemExit``, which a cell run in this process records as a failure of the cell)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise WorkerStopped("Ray stopped the worker (SIGTERM) while it ran the cell")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _outcome(ray, ref, cell) -> dict:

@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+from harness.orphans import descendants
+
 _PR_SET_CHILD_SUBREAPER = 36  # from <linux/prctl.h>
 #: how long the driver waits for the Ray instance to come up
 START_TIMEOUT_S = 120.0
@@ -89,7 +91,7 @@ def _kill_descendants() -> None:
     """SIGKILL every process below this one (orphans of Ray's processes included: this one is
     their reaper) and reap them."""
     for _ in range(50):
-        below = _descendants(os.getpid())
+        below = descendants(os.getpid())
         if not below:
             return
         for pid in below:
@@ -109,22 +111,6 @@ def _reap() -> None:
             return
         if pid == 0:
             return
-
-
-def _descendants(root: int) -> set[int]:
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if fields[0] != "Z":
-            parents[int(stat.parent.name)] = int(fields[1])
-    found, frontier = set(), {root}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
 
 
 def main(argv: list[str] | None = None) -> None:
