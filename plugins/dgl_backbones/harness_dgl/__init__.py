@@ -21,15 +21,7 @@ environment.
 """
 
 from harness import Component, Param, hookimpl
-
-_COMMON = (
-    Param("num_layers", "int", 2, "number of message-passing layers", minimum=1),
-    Param("hidden", "int", 64, "hidden width (per head for gat)", minimum=1),
-    Param("dropout", "float", 0.5, "dropout before every layer, the input layer included", minimum=0, maximum=1),
-    Param("activation", "str", "relu", "non-linearity between layers", choices=("relu", "elu", "gelu", "leaky_relu")),
-    Param("norm", "str", "none", "normalisation after each hidden layer", choices=("none", "batch", "layer")),
-    Param("residual", "bool", False, "add each hidden layer's input to its output where widths match"),
-)
+from harness.backbone_params import STACK_PARAMS
 
 
 def _backbone(name, doc, extra=(), capabilities=()):
@@ -38,7 +30,7 @@ def _backbone(name, doc, extra=(), capabilities=()):
         name=f"dgl-{name}",
         factory=f"harness_dgl.stack:{name}",
         doc=doc,
-        params=_COMMON + tuple(extra),
+        params=STACK_PARAMS + tuple(extra),
         capabilities=frozenset(capabilities),
         requires=("dgl",),
     )

@@ -25,20 +25,13 @@ for a cell that uses one of them).
 from dataclasses import replace
 
 from harness import Component, Param, hookimpl
+from harness.backbone_params import STACK_PARAMS as _COMMON
 from harness.features import CAPABILITY as CATEGORICAL
 from harness.sparse_features import CAPABILITY as SPARSE
 
 #: version 2 of the stacks: CSR inputs, sparse-product aggregation (a different dropout stream)
 SPARSE_VERSION = "2"
 
-_COMMON = (
-    Param("num_layers", "int", 2, "number of layers (message-passing layers; linear layers for mlp)", minimum=1),
-    Param("hidden", "int", 64, "hidden width (per head for gat)", minimum=1),
-    Param("dropout", "float", 0.5, "dropout before every layer, the input layer included", minimum=0, maximum=1),
-    Param("activation", "str", "relu", "non-linearity between layers", choices=("relu", "elu", "gelu", "leaky_relu")),
-    Param("norm", "str", "none", "normalisation after each hidden layer", choices=("none", "batch", "layer")),
-    Param("residual", "bool", False, "add each hidden layer's input to its output where widths match"),
-)
 
 
 #: RevGAT's official ogbn-arxiv shape (LD, GLEM); its hidden layers are residual by construction
