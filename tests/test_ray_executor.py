@@ -186,3 +186,20 @@ def test_ray_stopping_a_worker_mid_cell_is_no_failure_of_the_cell():
     with pytest.raises(WorkerStopped):
         _run_cell(cell_that_records_system_exit, None)
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_rays_folder_leaves_room_for_its_socket_paths_under_a_long_temporary_folder(tmp_path, monkeypatch):
+    import tempfile
+
+    from harness_ray.executor import short_temp_dir
+
+    deep = tmp_path / ("x" * 40)
+    deep.mkdir()
+    monkeypatch.setenv("TMPDIR", str(deep))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    folder = Path(short_temp_dir())
+    try:
+        socket = folder / "session_2026-12-01_11-42-30_003868_4194304" / "sockets" / "plasma_store"
+        assert len(str(socket)) <= 107, socket
+    finally:
+        folder.rmdir()

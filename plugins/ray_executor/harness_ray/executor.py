@@ -25,9 +25,10 @@ from pathlib import Path
 
 from harness_ray.local_cluster import LocalCluster
 
-#: The longest folder Ray's own temporary folder may sit in: it puts Unix sockets a few levels
-#: down, and a socket path must fit in 107 bytes (the per-test folders of pytest do not).
-_SOCKET_ROOM = 40
+#: The longest folder Ray's own temporary folder may sit in: Ray puts Unix sockets about 85
+#: characters below it (``<run folder>/session_<date>_<time>_<usec>_<pid>/sockets/plasma_store``)
+#: and a socket path must fit in 107 bytes, which pytest's and CI's temporary folders do not.
+_SOCKET_ROOM = 20
 
 
 class RayExecutor:
@@ -152,4 +153,4 @@ def short_temp_dir() -> str:
     base = Path(tempfile.gettempdir())
     if len(str(base)) > _SOCKET_ROOM:
         base = Path("/tmp")
-    return tempfile.mkdtemp(prefix="harness-ray-", dir=base)
+    return tempfile.mkdtemp(prefix="hray-", dir=base)
