@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -83,19 +85,28 @@ class WorkerKiller(threading.Thread):
             time.sleep(0.05)
 
 
-def _run_with_killer(tmp_path: Path, command: list[str], kills: int) -> tuple[subprocess.CompletedProcess, WorkerKiller]:
+@pytest.fixture
+def ray_env():
+    """The test's Ray environment, its temporary folder short and its own (pytest's per-test
+    folders are too deep for the Unix sockets made in it)."""
+    folder = Path(tempfile.mkdtemp(prefix="rayt-", dir="/tmp"))
+    yield ray_environment(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run_with_killer(tmp_path: Path, command: list[str], kills: int, env: dict) -> tuple[subprocess.CompletedProcess, WorkerKiller]:
     killer = WorkerKiller(tmp_path, kills)
     killer.start()
     try:
-        done = subprocess.run(command, cwd=tmp_path, env=ray_environment(tmp_path), capture_output=True, text=True, timeout=300)
+        done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     finally:
         killer.done.set()
         killer.join()
     return done, killer
 
 
-def test_a_worker_killed_mid_cell_is_retried_and_every_cell_is_recorded_once(tmp_path):
-    done, killer = _run_with_killer(tmp_path, _command(tmp_path, 2, 3.0, *SMALL_STORE, "--executor-option", "max_retries=2"), kills=1)
+def test_a_worker_killed_mid_cell_is_retried_and_every_cell_is_recorded_once(tmp_path, ray_env):
+    done, killer = _run_with_killer(tmp_path, _command(tmp_path, 2, 3.0, *SMALL_STORE, "--executor-option", "max_retries=2"), 1, ray_env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(killer.killed) == 1
     records = _records(tmp_path)
@@ -106,37 +117,37 @@ def test_a_worker_killed_mid_cell_is_retried_and_every_cell_is_recorded_once(tmp
     assert not leftovers
 
 
-def test_a_cell_whose_worker_is_killed_past_the_retry_limit_gets_a_failed_record_with_the_reason(tmp_path):
-    done, killer = _run_with_killer(tmp_path, _command(tmp_path, 1, 30.0, *SMALL_STORE, "--executor-option", "max_retries=1"), kills=2)
+def test_a_cell_whose_worker_is_killed_past_the_retry_limit_gets_a_failed_record_with_the_reason(tmp_path, ray_env):
+    done, killer = _run_with_killer(tmp_path, _command(tmp_path, 1, 30.0, *SMALL_STORE, "--executor-option", "max_retries=1"), 2, ray_env)
     assert done.returncode == 1, done.stdout + done.stderr
     assert len(killer.killed) == 2, "the first attempt and its one retry"
     [record] = _records(tmp_path)
     assert record["status"] == "failed"
     assert "Ray gave up on the cell's task" in record["error"] and "died" in record["error"].lower()
 
-    rerun = subprocess.run(_command(tmp_path, 1, 30.0, *SMALL_STORE), cwd=tmp_path, env=ray_environment(tmp_path), capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run(_command(tmp_path, 1, 30.0, *SMALL_STORE), cwd=tmp_path, env=ray_env, capture_output=True, text=True, timeout=300)
     assert "skipping 1 cell(s) that failed before" in rerun.stdout, rerun.stdout + rerun.stderr
 
 
-def test_torch_threads_follow_the_cpus_per_cell(tmp_path):
+def test_torch_threads_follow_the_cpus_per_cell(tmp_path, ray_env):
     command = _command(tmp_path, 1, 0.0, *SMALL_STORE, "--executor-option", "cpus_per_cell=2")
-    done = subprocess.run(command, cwd=tmp_path, env=ray_environment(tmp_path), capture_output=True, text=True, timeout=300)
+    done = subprocess.run(command, cwd=tmp_path, env=ray_env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 torch thread(s) per cell (the CPUs the executor reserves per cell)" in done.stdout
     [announcement] = _announced(tmp_path)
     assert announcement.read_text() == "2"
 
 
-def test_an_unknown_executor_option_is_refused_naming_the_valid_ones(tmp_path):
-    done = subprocess.run(_command(tmp_path, 1, 0.0, "--executor-option", "max_retry=3"), cwd=tmp_path, env=ray_environment(tmp_path),
+def test_an_unknown_executor_option_is_refused_naming_the_valid_ones(tmp_path, ray_env):
+    done = subprocess.run(_command(tmp_path, 1, 0.0, "--executor-option", "max_retry=3"), cwd=tmp_path, env=ray_env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "has no parameter 'max_retry'" in done.stderr and "did you mean 'max_retries'" in done.stderr
     assert not (tmp_path / "results").exists() or not _records(tmp_path)
 
 
-def test_a_driver_killed_mid_grid_leaves_the_cluster_it_joined_idle_and_a_rerun_finishes(tmp_path):
-    env = ray_environment(tmp_path)
+def test_a_driver_killed_mid_grid_leaves_the_cluster_it_joined_idle_and_a_rerun_finishes(tmp_path, ray_env):
+    env = ray_env
     cluster = subprocess.Popen([sys.executable, str(CLUSTER)], cwd=tmp_path, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         address = cluster.stdout.readline().strip()

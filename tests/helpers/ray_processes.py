@@ -18,9 +18,8 @@ def ray_worker_of(pid: int) -> int | None:
     return None
 
 
-def ray_environment(tmp_path: Path) -> dict[str, str]:
+def ray_environment(folder: Path) -> dict[str, str]:
     """The environment of a ``harness run`` whose Ray instance writes no token under the home
-    folder, sends no usage statistics and keeps its files in the test's folder."""
-    temp = tmp_path / "tmp"
-    temp.mkdir(exist_ok=True)
-    return {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0", "TMPDIR": str(temp)}
+    folder, sends no usage statistics and keeps its temporary files in ``folder``, which must
+    be short: the fork servers of Ray's workers put a Unix socket in it (107 bytes at most)."""
+    return {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0", "TMPDIR": str(folder)}
