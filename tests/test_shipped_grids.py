@@ -16,4 +16,7 @@ GRIDS = sorted((Path(__file__).resolve().parent.parent / "grids").glob("*.yaml")
 def test_grid_loads_and_keeps_every_combination(path, harness_registry):
     grid = load_grid(path, harness_registry)
     assert grid.cells, f"{path.name} expands to no cell"
-    assert not grid.dropped, f"{path.name} drops {[d.reason for d in grid.dropped][:3]}"
+    # A grid may name components this environment lacks (the DGL backbones outside the DGL
+    # lane): those drops say so; any other drop is a mistake in the grid.
+    unexpected = [d.reason for d in grid.dropped if "not installed in this environment" not in d.reason]
+    assert not unexpected, f"{path.name} drops {unexpected[:3]}"
