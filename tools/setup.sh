@@ -16,13 +16,14 @@ quiet_mirrors() { grep -v "is ignored: it is neither a file nor a directory" >&2
 if [ "${1:-}" = "--dgl" ]; then
   venv="${HARNESS_DGL_VENV:-$root/.venv-dgl}"
   lane_plugins=(plugins/synthetic plugins/pyg_backbones plugins/supervised plugins/planetoid plugins/dgl_backbones)
-  inputs_hash="$(cat constraints-dgl.txt pyproject.toml "${lane_plugins[@]/%//pyproject.toml}" | sha256sum | cut -c1-16)"
+  inputs_hash="$(cat constraints-dgl.txt pyproject.toml tools/setup.sh "${lane_plugins[@]/%//pyproject.toml}" | sha256sum | cut -c1-16)"
   stamp="$venv/.harness-installed-$inputs_hash"
   [ -f "$stamp" ] && exit 0
   echo "harness setup: installing the DGL lane into $venv (pinned by constraints-dgl.txt)" >&2
   [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
   pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check -c constraints-dgl.txt)
-  "${pip[@]}" torch==2.2.1 dgl==2.1.0 2> >(quiet_mirrors)
+  # DGL 2.1 imports pydantic and torchdata (its graphbolt package) without declaring them.
+  "${pip[@]}" torch==2.2.1 dgl==2.1.0 torchdata pydantic pyyaml packaging 2> >(quiet_mirrors)
   editables=()
   for dir in "${lane_plugins[@]}"; do editables+=(-e "$dir"); done
   "${pip[@]}" -e ".[test]" "${editables[@]}" 2> >(quiet_mirrors)
