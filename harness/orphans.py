@@ -44,3 +44,20 @@ def descendants(root: int) -> set[int]:
         frontier = {child for child, parent in parents.items() if parent in frontier} - found
         found |= frontier
     return found
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs: on Linux, read from /proc (a dead process its parent has not reaped
+    yet does not run); elsewhere, whether a signal could reach it."""
+    if Path("/proc/self").exists():
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except (OSError, IndexError):
+            return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True

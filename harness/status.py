@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from harness.record import COMPLETE
-from harness.store import FAILED_STATUSES, ResultStore, check_record_file
+from harness.store import FAILED_STATUSES, ResultStore
 
 STATES = ("complete", "failed", "running", "pending")
 

@@ -3,11 +3,10 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-from harness.orphans import descendants  # noqa: F401 - the tests' name for it
+from harness.orphans import alive, descendants  # noqa: F401 - the tests' names for them
 
 
 def dead_pid() -> int:
@@ -19,11 +18,3 @@ def dead_pid() -> int:
     except ProcessLookupError:
         return child.pid
     pytest.skip("the pid of an exited child was reused at once")
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` is a live process (not gone, not a zombie)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False

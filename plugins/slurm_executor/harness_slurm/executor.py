@@ -32,6 +32,8 @@ from pathlib import Path
 import submitit
 from submitit.helpers import DelayedSubmission
 
+from harness.orphans import alive
+
 
 class CheckpointedCell:
     """The per-cell job submitit runs: ``job(cell)``; requeued as it is when preempted."""
@@ -180,7 +182,7 @@ def _end_with(driver_pid: int) -> None:
     the ``harness run`` ``driver_pid`` is gone."""
 
     def watch():
-        while _alive(driver_pid):
+        while alive(driver_pid):
             time.sleep(0.2)
         # The parent is submitit's local job controller, started by the driver: it goes too.
         os.kill(os.getppid(), signal.SIGKILL)
@@ -188,19 +190,3 @@ def _end_with(driver_pid: int) -> None:
 
     threading.Thread(target=watch, name="end-with-driver", daemon=True).start()
 
-
-def _alive(pid: int) -> bool:
-    """Whether ``pid`` runs (on Linux, a dead process not yet reaped by its parent does not)."""
-    stat = Path(f"/proc/{pid}/stat")
-    if Path("/proc/self").exists():
-        try:
-            return stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
-        except (OSError, IndexError):
-            return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
