@@ -1,12 +1,15 @@
 """The slurm executor: the job script submitit writes for a grid (checked against an expected
 file, submitted to a stand-in ``sbatch``), and real runs through submitit's LocalExecutor:
 submit, run in other processes, record once, resume, ``--no-wait`` with ``harness status``, and
-a requeued cell that finished is not run twice."""
+a requeued cell that finished is not run twice; a cell whose job gets Slurm's requeue signal
+(sent to the local job as Slurm would) is requeued, and given up after ``max_requeues``
+time-outs."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -18,6 +21,7 @@ import yaml
 pytest.importorskip("submitit", reason="the slurm executor's tests need submitit (installed by tools/setup.sh)")
 
 from harness.settings import RunSettings  # noqa: E402
+from helpers.processes import descendants  # noqa: E402
 from harness.worker_records import RecordingCellJob, shared_paths  # noqa: E402
 from harness_slurm.executor import CheckpointedCell  # noqa: E402
 from test_store import make_cell, make_record  # noqa: E402
@@ -163,3 +167,68 @@ def test_a_machine_without_slurm_is_told_so_and_shown_the_local_cluster(tmp_path
     assert done.returncode == 2
     assert "sbatch and srun are not both on PATH" in done.stderr and "cluster=local" in done.stderr
     assert not (tmp_path / "results").exists()
+
+
+def _announce_grid(tmp_path: Path, seconds: float) -> Path:
+    """One cell whose method leaves a file named by its process id in ``announced/``, then naps."""
+    (tmp_path / "announced").mkdir()
+    grid = {"seeds": [0], "datasets": [{"name": "synthetic-node", "params": {"num_nodes": 120}}], "backbones": ["mlp"],
+            "methods": [{"name": "misbehave", "params": {"mode": "announce", "seconds": seconds, "flag_file": str(tmp_path / "announced")}}]}
+    path = tmp_path / "grid.yaml"
+    path.write_text(yaml.safe_dump(grid))
+    return path
+
+
+def _signal_the_cell_once_running(tmp_path: Path, harness: subprocess.Popen, attempt: int) -> None:
+    """Once the cell's ``attempt``-th run has started, send submitit's requeue signal (USR2) to the
+    job's task process, as Slurm does to a job it preempts or that nears its time limit."""
+    deadline = time.monotonic() + 120
+    while len(list((tmp_path / "announced").iterdir())) < attempt:
+        assert harness.poll() is None and time.monotonic() < deadline, "the cell never started"
+        time.sleep(0.05)
+    [task] = [pid for pid in descendants(harness.pid) if b"submitit.core._submit" in _cmdline(pid)]
+    os.kill(task, signal.SIGUSR2)
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _run_signalled(tmp_path: Path, signals: int, *options: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "harness", "run", "--grid", str(_announce_grid(tmp_path, 5.0)), "--plugin", str(BEHAVIOUR),
+               "--results-dir", "results", "--cache-dir", "cache", "--leaderboard-dir", "boards", *LOCAL, *options]
+    harness = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for attempt in range(1, signals + 1):
+            _signal_the_cell_once_running(tmp_path, harness, attempt)
+        output = harness.communicate(timeout=180)[0]
+    finally:
+        harness.kill()
+    return subprocess.CompletedProcess(command, harness.returncode, output, "")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("isolate", [True, False], ids=["isolated", "no-isolate"])
+def test_a_preempted_cell_is_requeued_and_recorded_once_when_it_completes(tmp_path, isolate):
+    done = _run_signalled(tmp_path, 1, *([] if isolate else ["--no-isolate"]))
+    assert done.returncode == 0, done.stdout
+    [record] = _records(tmp_path)
+    assert record["status"] == "complete" and record["isolated"] is isolate
+    assert len(list((tmp_path / "announced").iterdir())) == 2, "stopped once, then run again to the end"
+    logs = "".join(path.read_text(errors="replace") for path in (tmp_path / "slurm-jobs").rglob("*.err"))
+    assert "this job is preempted" in logs
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_cell_out_of_time_more_often_than_max_requeues_is_recorded_failed(tmp_path):
+    # A one-minute limit: submitit takes any requeue signal for the time-out it warns of.
+    done = _run_signalled(tmp_path, 2, "--executor-option", "time_min=1", "--executor-option", "max_requeues=1")
+    assert done.returncode == 1, done.stdout
+    [record] = _records(tmp_path)
+    assert record["status"] == "failed" and "timed-out too many times" in record["error"], record["error"]
+    assert len(list((tmp_path / "announced").iterdir())) == 2, "requeued once, then given up"

@@ -9,8 +9,10 @@ folder every node sees, so the driver may wait and show progress or return at on
 
 Preemption and time-outs: the job is :class:`CheckpointedCell`, whose ``checkpoint`` asks
 submitit to requeue the same cell when Slurm signals the job before it ends; submitit requeues
-a preempted job every time and one that ran out of time up to ``max_requeues`` times. A requeued
-task whose cell was recorded complete meanwhile returns that record without running it again.
+a preempted job every time and one that ran out of time up to ``max_requeues`` times, then
+gives up (the cell's failed record says so). The signal stops the cell first, unrecorded
+(isolated parts are killed), with or without isolation. A requeued task whose cell was recorded
+complete meanwhile returns that record without running it again.
 
 ``cluster="local"`` hands the array to submitit's LocalExecutor instead: each cell a process on
 this machine, started from the same pickles by the same ``submitit`` entry point, so the whole
@@ -27,6 +29,7 @@ import shutil
 import signal
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import submitit
@@ -46,11 +49,49 @@ class CheckpointedCell:
     def __call__(self, cell):
         if self.driver_pid is not None:
             _end_with(self.driver_pid)
-        return self.job(cell)
+        with _requeue_signal_stops_the_cell() as requeue:
+            try:
+                return self.job(cell)
+            except _Signalled as signalled:
+                requeue(signalled.signum)  # checkpoints and requeues, or gives up, and exits
+                raise
 
     def checkpoint(self, cell) -> DelayedSubmission:
         # Nothing to save: a cell restarts from its beginning (its cached stages are reused).
         return DelayedSubmission(CheckpointedCell(self.job, self.driver_pid), cell)
+
+
+class _Signalled(BaseException):
+    """Slurm signalled the job (preempted, or near its time limit) while the cell ran. Not an
+    ``Exception`` nor a ``SystemExit``, so no part of the harness takes it for the cell's own
+    failure: the cell stops unrecorded, and its job is requeued."""
+
+    def __init__(self, signum: int):
+        super().__init__(f"the cell's job was signalled ({signal.Signals(signum).name}): preempted or out of time")
+        self.signum = signum
+
+
+@contextmanager
+def _requeue_signal_stops_the_cell():
+    """While the cell runs, submitit's requeue signal (USR2 unless ``SUBMITIT_PREEMPT_SIGNAL``
+    says otherwise) raises :class:`_Signalled` instead of running submitit's handler in the middle
+    of the cell: that handler ends the process with ``sys.exit``, which a cell run without
+    isolation would record as its failure. Yields submitit's handler, for the caller to run
+    once the cell has unwound."""
+    signum = getattr(signal, "SIG" + submitit.JobEnvironment.USR_SIG, None)
+    handler = signal.getsignal(signum) if signum is not None else None
+    if not callable(handler) or threading.current_thread() is not threading.main_thread():
+        yield lambda signum: None  # not a submitit job: no handler to defer
+        return
+
+    def stop(signum, frame):
+        raise _Signalled(signum)
+
+    signal.signal(signum, stop)
+    try:
+        yield lambda signum: handler(signum, None)
+    finally:
+        signal.signal(signum, handler)
 
 
 class SlurmExecutor:
