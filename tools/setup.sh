@@ -15,7 +15,7 @@ quiet_mirrors() { grep -v "is ignored: it is neither a file nor a directory" >&2
 
 if [ "${1:-}" = "--dgl" ]; then
   venv="${HARNESS_DGL_VENV:-$root/.venv-dgl}"
-  lane_plugins=(plugins/synthetic plugins/pyg_backbones plugins/supervised plugins/planetoid plugins/dgl_backbones)
+  lane_plugins=(plugins/synthetic plugins/pyg_backbones plugins/supervised plugins/planetoid plugins/distillation plugins/dgl_backbones)
   inputs_hash="$(cat constraints-dgl.txt pyproject.toml tools/setup.sh "${lane_plugins[@]/%//pyproject.toml}" | sha256sum | cut -c1-16)"
   stamp="$venv/.harness-installed-$inputs_hash"
   [ -f "$stamp" ] && exit 0

@@ -1,8 +1,8 @@
 """The DGL lane (run in its own environment: tools/test-dgl.sh): the DGL backbones give the same
 outputs as the PyG ones for the same weights on undirected graphs (GCN differs on directed ones:
 DGL normalises by out- and in-degree, PyG by in-degree twice), have ``hops`` and the forward
-without propagation, run under the harness like any backbone, and the same Cora cell trains to
-the same accuracy within noise."""
+without propagation, run under the harness like any backbone (every task family, the
+distillation methods), and the same Cora cell trains to the same accuracy within noise."""
 
 from __future__ import annotations
 
@@ -137,6 +137,42 @@ def test_every_dgl_backbone_runs_a_cell_under_the_harness(tmp_path):
     records = [json.loads(p.read_text()) for p in (tmp_path / "results").glob("*/*.json") if p.parent.name != "runs"]
     assert sorted(r["cell"]["backbone"]["name"] for r in records) == ["dgl-gat", "dgl-gcn", "dgl-gin", "dgl-sage"]
     assert all(r["status"] == "complete" for r in records)
+
+
+#: one small dataset per task family the lane's datasets cover
+FAMILIES = {"synthetic-node": {"num_nodes": 150}, "synthetic-multilabel": {"num_nodes": 60}, "synthetic-graph": {"num_graphs": 40},
+            "synthetic-link": {"num_nodes": 60}}
+STUDENT = {"lr": 0.002, "epochs": 10, "patience": 0, "teacher_epochs": 10, "teacher_patience": 0, "teacher_lr": 0.01, "teacher_weight_decay": 0.0}
+DISTILLATION = [{"name": "teacher", "params": {"epochs": 10, "patience": 0, "lr": 0.01, "weight_decay": 0.0}},
+                {"name": "kd", "params": {**STUDENT, "lam": 1.0, "temperature": 2.0}}, {"name": "ban", "params": STUDENT},
+                {"name": "ltd", "params": {**STUDENT, "lam": 1.0, "temperature_lr": 0.002, "scale": 2.0, "warmup": 2}}]
+LTD_TOY = Path(__file__).resolve().parent.parent / "helpers" / "ltd_toy_plugin.py"
+
+
+def test_the_dgl_backbones_run_every_task_family_and_the_distillation_methods(tmp_path):
+    """``supervised`` on node, multi-label, graph and link tasks, and every distillation method
+    (LTD's differentiable student step goes through the DGL module by ``torch.func``), on each
+    DGL backbone: nothing dropped, nothing failed."""
+    import yaml
+
+    backbones = ["dgl-gcn", "dgl-sage", {"name": "dgl-gat", "params": {"heads": 2}}, "dgl-gin"]
+    grid = {"seeds": [0], "datasets": [{"name": name, "params": params} for name, params in FAMILIES.items()], "backbones": backbones,
+            "methods": [{"name": "supervised", "params": {"epochs": 3, "patience": 0}}],
+            "defaults": {"backbones": {"hidden": 8}}}
+    (tmp_path / "families.yaml").write_text(yaml.safe_dump(grid))
+    distill = {"seeds": [0], "datasets": ["ltd-toy"], "backbones": backbones, "methods": DISTILLATION, "defaults": {"backbones": {"hidden": 8}}}
+    (tmp_path / "distill.yaml").write_text(yaml.safe_dump(distill))
+    for name in ("families", "distill"):
+        done = subprocess.run([sys.executable, "-m", "harness", "run", "--grid", f"{name}.yaml", "--plugin", str(LTD_TOY), "--results-dir", "results",
+                               "--cache-dir", "cache", "--threads", "1"], cwd=tmp_path, capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "0 combination(s) dropped" in done.stdout, done.stdout
+    records = [json.loads(p.read_text()) for p in (tmp_path / "results").glob("*/*.json") if p.parent.name != "runs"]
+    ran = {(r["cell"]["dataset"]["name"], r["cell"]["backbone"]["name"], r["cell"]["method"]["name"]): r["status"] for r in records}
+    expected = {(dataset, backbone, "supervised") for dataset in FAMILIES for backbone in ("dgl-gcn", "dgl-sage", "dgl-gat", "dgl-gin")}
+    expected |= {("ltd-toy", backbone, method["name"]) for method in DISTILLATION for backbone in ("dgl-gcn", "dgl-sage", "dgl-gat", "dgl-gin")}
+    assert set(ran) == expected
+    assert set(ran.values()) == {"complete"}, {cell: status for cell, status in ran.items() if status != "complete"}
 
 
 def test_the_same_cora_cell_trains_to_the_same_accuracy_with_pyg_and_dgl(tmp_path, shared_data):
