@@ -1,7 +1,8 @@
-"""The DGL backbones' layer stack: dropout -> layer -> (norm -> activation -> residual) per hidden
-layer, the output layer bare, as the PyG stacks run. ``forward(x, edge_index, edge_attr)``
-builds the DGL graph from PyG's ``edge_index`` (messages flow from ``edge_index[0]`` to
-``edge_index[1]``) once per graph and adds self-loops where PyG's layer would.
+"""The DGL backbones' layer stack: :class:`harness.layer_stack.LayerStack` (dropout -> layer ->
+(norm -> activation -> residual) per hidden layer, the output layer bare), as the PyG stacks
+run. ``forward(x, edge_index, edge_attr)`` builds the DGL graph from PyG's ``edge_index``
+(messages flow from ``edge_index[0]`` to ``edge_index[1]``) once per graph and adds self-loops
+where PyG's layer would.
 
 Every stack has ``hops`` (its number of layers); GCN, GraphSAGE and GAT stacks also run
 ``forward_without_propagation`` (:mod:`.no_propagation`)."""
@@ -14,36 +15,23 @@ import torch
 from dgl import nn as dglnn
 from torch import nn
 
+from harness import layer_stack
 from harness_dgl.edge_gat import EdgeGATConv
 from harness_dgl.graphs import dgl_graph
-from harness_dgl.no_propagation import local_forward
-
-ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU, "leaky_relu": nn.LeakyReLU}
-NORMS = {"none": lambda width: nn.Identity(), "batch": nn.BatchNorm1d, "layer": nn.LayerNorm}
+from harness_dgl import no_propagation
 
 
-class DGLStack(nn.Module):
+
+class DGLStack(layer_stack.LayerStack):
     """``make_layer(in_width, out_width, is_last)`` builds each layer and returns ``(module,
     produced_width)``; ``self_loops``: the layers read the graph with a self-loop per node."""
 
     def __init__(self, in_dim, out_dim, num_layers, hidden, dropout, activation, norm, residual,
                  make_layer: Callable, self_loops: bool, uses_edge_attr: bool = False):
-        super().__init__()
-        self.dropout = dropout
-        self.residual = residual
+        super().__init__(in_dim, out_dim, num_layers, hidden, dropout, activation, norm, residual, make_layer)
         self.self_loops = self_loops
         self.uses_edge_attr = uses_edge_attr
         self.hops = num_layers
-        self.layers, self.norms = nn.ModuleList(), nn.ModuleList()
-        width = in_dim
-        for index in range(num_layers):
-            is_last = index == num_layers - 1
-            layer, produced = make_layer(width, out_dim if is_last else hidden, is_last)
-            self.layers.append(layer)
-            if not is_last:
-                self.norms.append(NORMS[norm](produced))
-            width = produced
-        self.activation = ACTIVATIONS[activation]()
 
     def forward(self, x, edge_index=None, edge_attr=None):
         graph, edge_feats = dgl_graph(edge_index, x.size(0), self.self_loops, edge_attr if self.uses_edge_attr else None)
@@ -54,36 +42,13 @@ class DGLStack(nn.Module):
             out = layer(graph, h, edge_feats) if self.uses_edge_attr else layer(graph, h)
             return _merge_heads(layer, out)
 
-        return self._run(x, apply)
+        return self.run_layers(x, apply)
 
-    @property
-    def has_forward_without_propagation(self) -> bool:
-        return all(local_forward(layer) is not None for layer in self.layers)
+    def local_forward(self, layer):
+        return no_propagation.local_forward(layer)
 
-    def forward_without_propagation(self, x):
-        """The stack's own weights applied to each node's features alone (no neighbour read)."""
-        if not self.has_forward_without_propagation:
-            kinds = sorted({type(layer).__name__ for layer in self.layers if local_forward(layer) is None})
-            raise TypeError(f"{', '.join(kinds)} layers have no forward without propagation (GCN, GraphSAGE and GAT stacks do)")
-        return self._run(x, lambda index, h: _merge_heads(self.layers[index], local_forward(self.layers[index])(self.layers[index], h)))
-
-    def _run(self, x, apply):
-        h = x
-        last = len(self.layers) - 1
-        for index in range(len(self.layers)):
-            inputs = h
-            h = nn.functional.dropout(h, p=self.dropout, training=self.training)
-            h = apply(index, h)
-            if index < last:
-                h = self.activation(self.norms[index](h))
-                if self.residual and h.shape == inputs.shape:
-                    h = h + inputs
-        return h
-
-    def reset_parameters(self):
-        for module in self.modules():
-            if module is not self and hasattr(module, "reset_parameters"):
-                module.reset_parameters()
+    def local_output(self, layer, out):
+        return _merge_heads(layer, out)
 
 
 def _merge_heads(layer, out: torch.Tensor) -> torch.Tensor:

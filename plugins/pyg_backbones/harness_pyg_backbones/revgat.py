@@ -31,7 +31,7 @@ from torch_geometric import nn as pyg
 
 from harness_pyg_backbones.categorical import CategoricalInputs
 from harness_pyg_backbones.no_propagation import gat_layer
-from harness_pyg_backbones.stack import ACTIVATIONS, NORMS
+from harness.layer_stack import ACTIVATIONS, NORMS
 
 
 class RevGATBlock(nn.Module):

@@ -1,5 +1,6 @@
-"""One layer stack for every backbone: dropout -> layer -> (norm -> activation -> residual) per
-hidden layer, the output layer bare. Only the layer type differs between backbones.
+"""One layer stack for every PyG backbone (:class:`harness.layer_stack.LayerStack`: dropout ->
+layer -> (norm -> activation -> residual) per hidden layer, the output layer bare). Only the
+layer type differs between backbones.
 
 Every stack has ``hops`` (how many times features are propagated: the number of message-passing
 layers, 0 for the MLP); stacks whose layers all have a form without propagation
@@ -17,40 +18,26 @@ from typing import Callable
 from torch import nn
 from torch_geometric import nn as pyg
 
-from harness import sparse_features
+from harness import layer_stack, sparse_features
 from harness_pyg_backbones.adjacency import operators
 from harness_pyg_backbones.categorical import CategoricalInputs
-from harness_pyg_backbones.no_propagation import local_forward
+from harness_pyg_backbones import no_propagation
 from harness_pyg_backbones.sparse_propagation import sparse_forward
 
-ACTIVATIONS = {"relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU, "leaky_relu": nn.LeakyReLU}
-NORMS = {"none": lambda width: nn.Identity(), "batch": nn.BatchNorm1d, "layer": nn.LayerNorm}
 #: layers whose PyG forward takes CSR features as they are (their first operation is a linear map)
 TAKES_SPARSE = (pyg.GATConv, nn.Linear)
 
 
-class LayerStack(nn.Module):
+class LayerStack(layer_stack.LayerStack):
     """``make_layer(in_width, out_width, is_last)`` builds each layer and returns
     ``(module, produced_width)``; ``propagates`` says whether layers take ``edge_index``."""
 
     def __init__(self, in_dim, out_dim, num_layers, hidden, dropout, activation, norm, residual,
                  make_layer: Callable, propagates: bool = True, uses_edge_attr: bool = False):
-        super().__init__()
-        self.dropout = dropout
-        self.residual = residual
+        super().__init__(in_dim, out_dim, num_layers, hidden, dropout, activation, norm, residual, make_layer)
         self.propagates = propagates
         self.uses_edge_attr = uses_edge_attr
         self.hops = num_layers if propagates else 0
-        self.layers, self.norms = nn.ModuleList(), nn.ModuleList()
-        width = in_dim
-        for index in range(num_layers):
-            is_last = index == num_layers - 1
-            layer, produced = make_layer(width, out_dim if is_last else hidden, is_last)
-            self.layers.append(layer)
-            if not is_last:
-                self.norms.append(NORMS[norm](produced))
-            width = produced
-        self.activation = ACTIVATIONS[activation]()
         # GCN, GraphSAGE (mean, sum) and GIN layers aggregate by sparse products with the
         # graph's cached operators (:mod:`.sparse_propagation`); the others run PyG's forward
         self.sparse_forwards = [sparse_forward(layer) if propagates and not uses_edge_attr else None for layer in self.layers]
@@ -69,36 +56,10 @@ class LayerStack(nn.Module):
 
     def forward(self, x, edge_index=None, edge_attr=None):
         graph = operators(edge_index, x.size(0)) if any(self.sparse_forwards) else None
-        return self._run(x, lambda index, h: self._layer_forward(index, h, edge_index, edge_attr, graph))
+        return self.run_layers(x, lambda index, h: self._layer_forward(index, h, edge_index, edge_attr, graph))
 
-    @property
-    def has_forward_without_propagation(self) -> bool:
-        return all(local_forward(layer) is not None for layer in self.layers)
-
-    def forward_without_propagation(self, x):
-        """The stack's own weights applied to each node's features alone (no neighbour read)."""
-        if not self.has_forward_without_propagation:
-            kinds = sorted({type(layer).__name__ for layer in self.layers if local_forward(layer) is None})
-            raise TypeError(f"{', '.join(kinds)} layers have no forward without propagation (GCN, GraphSAGE, GAT and MLP stacks do)")
-        return self._run(x, lambda index, h: local_forward(self.layers[index])(self.layers[index], h))
-
-    def _run(self, x, apply):
-        h = x
-        last = len(self.layers) - 1
-        for index in range(len(self.layers)):
-            inputs = h
-            h = sparse_features.dropout(h, p=self.dropout, training=self.training)
-            h = apply(index, h)
-            if index < last:
-                h = self.activation(self.norms[index](h))
-                if self.residual and h.shape == inputs.shape:
-                    h = h + sparse_features.densify(inputs)
-        return h
-
-    def reset_parameters(self):
-        for module in self.modules():
-            if module is not self and hasattr(module, "reset_parameters"):
-                module.reset_parameters()
+    def local_forward(self, layer):
+        return no_propagation.local_forward(layer)
 
 
 def _common(num_layers, hidden, dropout, activation, norm, residual):
