@@ -16,10 +16,9 @@ from dgl import nn as dglnn
 from torch import nn
 
 from harness import layer_stack
+from harness_dgl import no_propagation
 from harness_dgl.edge_gat import EdgeGATConv
 from harness_dgl.graphs import dgl_graph
-from harness_dgl import no_propagation
-
 
 
 class DGLStack(layer_stack.LayerStack):

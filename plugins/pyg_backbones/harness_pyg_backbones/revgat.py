@@ -29,9 +29,9 @@ import torch
 from torch import nn
 from torch_geometric import nn as pyg
 
+from harness.layer_stack import ACTIVATIONS, NORMS
 from harness_pyg_backbones.categorical import CategoricalInputs
 from harness_pyg_backbones.no_propagation import gat_layer
-from harness.layer_stack import ACTIVATIONS, NORMS
 
 
 class RevGATBlock(nn.Module):

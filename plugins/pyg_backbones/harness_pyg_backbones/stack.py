@@ -19,9 +19,9 @@ from torch import nn
 from torch_geometric import nn as pyg
 
 from harness import layer_stack, sparse_features
+from harness_pyg_backbones import no_propagation
 from harness_pyg_backbones.adjacency import operators
 from harness_pyg_backbones.categorical import CategoricalInputs
-from harness_pyg_backbones import no_propagation
 from harness_pyg_backbones.sparse_propagation import sparse_forward
 
 #: layers whose PyG forward takes CSR features as they are (their first operation is a linear map)

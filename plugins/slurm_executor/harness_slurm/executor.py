@@ -49,12 +49,8 @@ class CheckpointedCell:
     def __call__(self, cell):
         if self.driver_pid is not None:
             _end_with(self.driver_pid)
-        with _requeue_signal_stops_the_cell() as requeue:
-            try:
-                return self.job(cell)
-            except _Signalled as signalled:
-                requeue(signalled.signum)  # checkpoints and requeues, or gives up, and exits
-                raise
+        with _requeue_signal_stops_the_cell():
+            return self.job(cell)
 
     def checkpoint(self, cell) -> DelayedSubmission:
         # Nothing to save: a cell restarts from its beginning (its cached stages are reused).
@@ -68,7 +64,6 @@ class _Signalled(BaseException):
 
     def __init__(self, signum: int):
         super().__init__(f"the cell's job was signalled ({signal.Signals(signum).name}): preempted or out of time")
-        self.signum = signum
 
 
 @contextmanager
@@ -76,12 +71,12 @@ def _requeue_signal_stops_the_cell():
     """While the cell runs, submitit's requeue signal (USR2 unless ``SUBMITIT_PREEMPT_SIGNAL``
     says otherwise) raises :class:`_Signalled` instead of running submitit's handler in the middle
     of the cell: that handler ends the process with ``sys.exit``, which a cell run without
-    isolation would record as its failure. Yields submitit's handler, for the caller to run
-    once the cell has unwound."""
+    isolation would record as its failure. Once the cell has unwound, submitit's handler runs:
+    it checkpoints and requeues the job, or gives up, and ends the process."""
     signum = getattr(signal, "SIG" + submitit.JobEnvironment.USR_SIG, None)
     handler = signal.getsignal(signum) if signum is not None else None
     if not callable(handler) or threading.current_thread() is not threading.main_thread():
-        yield lambda signum: None  # not a submitit job: no handler to defer
+        yield  # not a submitit job: no handler to defer
         return
 
     def stop(signum, frame):
@@ -89,7 +84,11 @@ def _requeue_signal_stops_the_cell():
 
     signal.signal(signum, stop)
     try:
-        yield lambda signum: handler(signum, None)
+        yield
+    except _Signalled:
+        signal.signal(signum, handler)
+        handler(signum, None)
+        raise
     finally:
         signal.signal(signum, handler)
 
